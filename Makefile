@@ -1,0 +1,28 @@
+# What a contributor types, and what CI calls.
+PY := .venv/bin/python
+RASA := .venv/bin/rasa
+
+.PHONY: install run test lint eval bench clean
+
+install:
+	@./scripts/setup.sh
+
+run: install
+	@$(PY) -m scripts.run
+
+lint: install
+	@.venv/bin/ruff check actions policies connectors scripts tests
+	@.venv/bin/ruff format --check --quiet actions policies connectors scripts tests
+
+test: lint
+	@./scripts/setup.sh --with-browser
+	@$(PY) -m pytest
+
+eval: install
+	@$(PY) -m scripts.evaluate
+
+bench: install
+	@$(PY) -m scripts.bench
+
+clean:
+	rm -rf models var results .pytest_cache

@@ -1,0 +1,1 @@
+"""Input channels (how customers reach Tandem) and live-agent connectors."""

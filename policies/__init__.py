@@ -1,0 +1,1 @@
+"""Tandem's custom Rasa policies and components, registered with the default recipe."""

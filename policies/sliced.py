@@ -1,0 +1,134 @@
+"""Rule and memoization policies whose cost does not grow with the conversation.
+
+Rasa builds the dialogue states of the *whole* tracker before a policy slices
+them to ``max_history`` (``Domain.states_for_tracker_history``), so per-message
+latency grows with every turn. These subclasses hand the stock policies a
+tracker cut to the last ``max_turns`` user turns instead. The cut tracker
+starts from the slot values and active loop the full tracker had at the cut,
+so every state inside the window is identical to the one Rasa would compute,
+and predictions only differ when a rule or story spans more than
+``max_turns`` user turns, which ``validate_max_turns`` refuses at train time.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa.core.policies.memoization import MemoizationPolicy
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import RasaException
+
+MAX_TURNS_KEY = "max_turns"
+DEFAULT_MAX_TURNS = 6
+
+
+class InvalidSlicingConfig(RasaException):
+    """``max_turns`` cannot keep the policy's predictions unchanged."""
+
+
+def slice_tracker(tracker: DialogueStateTracker, max_turns: int) -> DialogueStateTracker:
+    """A copy of ``tracker`` holding only its last ``max_turns`` user turns.
+
+    Returns ``tracker`` itself when it is already short enough.
+    """
+    events = tracker.applied_events()
+    user_turns_seen = 0
+    cut = None
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            user_turns_seen += 1
+            if user_turns_seen > max_turns:
+                cut = index
+                break
+    if cut is None:
+        return tracker
+    # Start the window at the bot's turn that follows the oldest dropped user
+    # message, so the window begins on an action like a real tracker does.
+    while cut < len(events) and not isinstance(events[cut], ActionExecuted):
+        cut += 1
+
+    prefix = tracker.init_copy()
+    for event in events[:cut]:
+        prefix.update(event)
+
+    carried: List[Event] = [SlotSet(name, slot.value) for name, slot in prefix.slots.items() if slot.value != slot.initial_value]
+    if prefix.active_loop_name:
+        carried.append(ActiveLoop(prefix.active_loop_name))
+
+    window = tracker.init_copy()
+    for event in carried + events[cut:]:
+        window.update(event)
+    window.followup_action = tracker.followup_action
+    return window
+
+
+def validate_max_turns(config: Dict[str, Any], minimum: int) -> int:
+    max_turns = config.get(MAX_TURNS_KEY)
+    if not isinstance(max_turns, int) or isinstance(max_turns, bool) or max_turns < minimum:
+        raise InvalidSlicingConfig(
+            f"'{MAX_TURNS_KEY}' must be an integer of at least {minimum} "
+            f"(got {max_turns!r}); raise it in config.yml so the policy sees "
+            f"every turn its rules and stories span."
+        )
+    return max_turns
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class SlicedMemoizationPolicy(MemoizationPolicy):
+    """MemoizationPolicy that only looks at the last ``max_turns`` user turns."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            **MemoizationPolicy.get_default_config(),
+            # User turns handed to the policy. A turn holds at least two
+            # states (user message, bot action), so `max_history` states
+            # always fit when max_turns >= max_history.
+            MAX_TURNS_KEY: DEFAULT_MAX_TURNS,
+        }
+
+    def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self._max_turns = validate_max_turns(self.config, minimum=self.config.get("max_history") or 1)
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        return super().predict_action_probabilities(slice_tracker(tracker, self._max_turns), domain, rule_only_data, **kwargs)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class SlicedRulePolicy(RulePolicy):
+    """RulePolicy that only looks at the last ``max_turns`` user turns."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            **RulePolicy.get_default_config(),
+            # User turns handed to the policy. Rasa restricts a rule to
+            # one user message, so a rule spans at most two user turns (the
+            # one that triggers it and the one before its first action).
+            MAX_TURNS_KEY: DEFAULT_MAX_TURNS,
+        }
+
+    def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        self._max_turns = validate_max_turns(self.config, minimum=self.ALLOWED_NUMBER_OF_USER_INPUTS + 1)
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        return super().predict_action_probabilities(slice_tracker(tracker, self._max_turns), domain, rule_only_data, **kwargs)

@@ -1,0 +1,51 @@
+"""`make run`: train if needed, start everything on embedded defaults, print the URL.
+
+Ctrl-C stops every process.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
+
+
+def main() -> int:
+    try:
+        model = trained_model()
+        print("run: starting the action server, the Rasa server and the demo page ...", flush=True)
+        stack = start_stack(model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db")
+    except StackError as error:
+        print(f"run: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+    # SIGTERM (e.g. from a supervisor) stops as cleanly as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(
+        f"\nTandem is running.\n"
+        f"  Chat widget (demo shop page): {stack.web_url}/\n"
+        f"  REST channel:                 {stack.rasa_url}/webhooks/rest/webhook\n"
+        f"  Rasa HTTP API:                {stack.rasa_url}/\n"
+        f"  Action server:                {stack.actions_url}/health\n"
+        f"  Logs:                         {stack.workdir}\n"
+        f"Press Ctrl-C to stop.",
+        flush=True,
+    )
+    try:
+        while all(p.poll() is None for p in stack.processes):
+            time.sleep(0.5)
+        print("run: a process exited unexpectedly; see the logs above. Stopping.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nrun: stopping ...", flush=True)
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

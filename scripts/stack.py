@@ -1,0 +1,180 @@
+"""Start and stop Tandem's processes: action server, Rasa server, web page.
+
+Shared by `make run`, the test suite and the benchmark, so all three run the
+stack the same way. Every process listens on loopback only.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+HOST = "127.0.0.1"
+
+
+class StackError(RuntimeError):
+    """A process of the stack did not start; the message says which and why."""
+
+
+@dataclass
+class Ports:
+    rasa: int = 5005
+    actions: int = 5055
+    web: int = 8080
+
+
+@dataclass
+class Stack:
+    ports: Ports
+    workdir: Path
+    processes: List[subprocess.Popen] = field(default_factory=list)
+    logs: List[IO[bytes]] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{HOST}:{self.ports.rasa}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://{HOST}:{self.ports.actions}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{HOST}:{self.ports.web}"
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in reversed(self.processes):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for log in self.logs:
+            log.close()
+        self.processes.clear()
+
+    def __enter__(self) -> Stack:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def write_endpoints(stack: Stack, tracker_db: Path) -> Path:
+    """endpoints.yml for this stack: the project's file with its own ports and database."""
+    import yaml
+
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    endpoints["action_endpoint"] = {"url": f"{stack.actions_url}/webhook"}
+    endpoints["tracker_store"] = {**endpoints.get("tracker_store", {}), "db": str(tracker_db)}
+    path = stack.workdir / "endpoints.yml"
+    path.write_text(yaml.safe_dump(endpoints))
+    return path
+
+
+def _spawn(stack: Stack, name: str, argv: List[str], env: Optional[dict] = None) -> subprocess.Popen:
+    log = open(stack.workdir / f"{name}.log", "wb")
+    stack.logs.append(log)
+    process = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    stack.processes.append(process)
+    return process
+
+
+def _wait_until(stack: Stack, name: str, process: subprocess.Popen, url: str, ready, timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            tail = (stack.workdir / f"{name}.log").read_text(errors="replace")[-3000:]
+            raise StackError(f"{name} exited with code {process.returncode}:\n{tail}")
+        try:
+            reply = requests.get(url, timeout=2)
+            if reply.ok and ready(reply):
+                return time.monotonic() - started
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise StackError(f"{name} was not ready after {timeout:.0f} s (log: {stack.workdir / (name + '.log')})")
+
+
+def start_actions(stack: Stack, timeout: float = 60) -> float:
+    process = _spawn(
+        stack,
+        "actions",
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(stack.ports.actions)],
+    )
+    return _wait_until(stack, "actions", process, f"{stack.actions_url}/health", lambda r: True, timeout)
+
+
+def start_rasa(stack: Stack, model: Path, endpoints: Path, timeout: float = 180) -> float:
+    """Start the Rasa server; returns the seconds from start to a loaded model."""
+    process = _spawn(
+        stack,
+        "rasa",
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(model),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(ROOT / "credentials.yml"),
+            "--interface",
+            HOST,
+            "--port",
+            str(stack.ports.rasa),
+            "--enable-api",
+            "--cors",
+            "*",
+        ],
+    )
+    return _wait_until(stack, "rasa", process, f"{stack.rasa_url}/status", lambda r: bool(r.json().get("model_file")), timeout)
+
+
+def start_web(stack: Stack, timeout: float = 20) -> float:
+    process = _spawn(
+        stack,
+        "web",
+        [sys.executable, "-m", "scripts.webserver", "--host", HOST, "--port", str(stack.ports.web), "--rasa-url", stack.rasa_url],
+    )
+    return _wait_until(stack, "web", process, f"{stack.web_url}/health", lambda r: True, timeout)
+
+
+def start_stack(model: Path, ports: Ports, workdir: Path, tracker_db: Path, web: bool = True) -> Stack:
+    workdir.mkdir(parents=True, exist_ok=True)
+    stack = Stack(ports=ports, workdir=workdir)
+    try:
+        start_actions(stack)
+        start_rasa(stack, model, write_endpoints(stack, tracker_db))
+        if web:
+            start_web(stack)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack
+
+
+def trained_model(config: str = "config.yml", name: str = "tandem") -> Path:
+    """Path of the model for the current inputs, training it if needed."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train.py"), "--config", config, "--name", name],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise StackError("training failed; see the output above")
+    return Path(result.stdout.strip().splitlines()[-1])

@@ -1,0 +1,91 @@
+"""Train the model only when its inputs changed; print the model's path.
+
+The cache key is a hash of everything that shapes the model: config, domain,
+training data, the custom policy code and the Rasa version. A model for a key
+that was trained before is reused, so `make run` and `make test` train at
+most once per change.
+
+Usage: python scripts/train.py [--config config.yml] [--out models] [--name prefix]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINING_INPUTS = ["domain.yml", "data/nlu", "data/rules", "data/stories", "policies"]
+
+
+def input_files(config: Path) -> list[Path]:
+    files = [config]
+    for entry in TRAINING_INPUTS:
+        path = ROOT / entry
+        files += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+    return files
+
+
+def inputs_hash(config: Path) -> str:
+    import rasa
+
+    digest = hashlib.sha256(f"rasa {rasa.__version__}\n".encode())
+    for path in input_files(config):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", default="config.yml")
+    parser.add_argument("--out", default="models")
+    parser.add_argument("--name", default="tandem")
+    args = parser.parse_args()
+
+    config = (ROOT / args.config).resolve()
+    out = ROOT / args.out
+    model = out / f"{args.name}-{inputs_hash(config)}.tar.gz"
+    if model.exists():
+        print(f"train: inputs unchanged, reusing {model.relative_to(ROOT)}", file=sys.stderr)
+        print(model)
+        return 0
+
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"train: training {model.relative_to(ROOT)} (1-2 minutes)", file=sys.stderr)
+    rasa = Path(sys.executable).parent / "rasa"
+    tmp_name = f".{model.name}.partial"
+    result = subprocess.run(
+        [
+            str(rasa),
+            "train",
+            "--config",
+            str(config),
+            "--domain",
+            str(ROOT / "domain.yml"),
+            "--data",
+            str(ROOT / "data/nlu"),
+            str(ROOT / "data/rules"),
+            str(ROOT / "data/stories"),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            tmp_name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        stdout=sys.stderr,
+    )
+    if result.returncode != 0:
+        print("train: training failed; see the output above", file=sys.stderr)
+        return result.returncode
+    # Rename only when complete, so an interrupted run never leaves a model
+    # that a later run would trust.
+    (out / tmp_name).rename(model)
+    print(model)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

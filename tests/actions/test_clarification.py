@@ -1,0 +1,96 @@
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.clarification import ActionClarify
+from tests.conftest import action_event, user_event
+
+UNSURE = [
+    {"name": "nlu_fallback", "confidence": 0.55},
+    {"name": "refund_status", "confidence": 0.41},
+    {"name": "refund_request", "confidence": 0.38},
+    {"name": "return_policy", "confidence": 0.1},
+]
+
+
+def unsure_message(text="my money"):
+    return user_event(text, "nlu_fallback", 0.55, ranking=UNSURE)
+
+
+async def test_offers_top_two_interpretations_and_something_else(make_tracker, dispatcher, domain):
+    tracker = make_tracker([action_event("action_listen"), unsure_message()])
+
+    events = await ActionClarify().run(dispatcher, tracker, domain)
+
+    assert events == []
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_clarify"
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads == ["/refund_status", "/refund_request", "/deny"]
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles[0] == domain["responses"]["utter_topic_refund_status"][0]["text"]
+    assert titles[2] == domain["responses"]["utter_clarify_something_else"][0]["text"]
+
+
+@pytest.mark.parametrize("previous", ["action_clarify", "utter_ask_rephrase"])
+async def test_never_asks_twice_in_a_row(make_tracker, dispatcher, domain, previous):
+    tracker = make_tracker(
+        [
+            action_event("action_listen"),
+            unsure_message("hmm"),
+            action_event(previous),
+            action_event("action_listen"),
+            unsure_message("still unsure"),
+        ]
+    )
+
+    events = await ActionClarify().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_clarify_failed"]
+    assert SlotSet("failed_attempts", 1.0) in events
+
+
+async def test_second_failure_at_the_limit_hands_off(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        [
+            action_event("action_listen"),
+            unsure_message("hmm"),
+            action_event("action_clarify"),
+            action_event("action_listen"),
+            unsure_message("what"),
+        ],
+        slots={"failed_attempts": 1.0},
+    )
+
+    events = await ActionClarify().run(dispatcher, tracker, domain)
+
+    assert dispatcher.messages == []
+    assert SlotSet("handoff_reason", "repeated_failure") in events
+    assert {"event": "followup", "timestamp": None, "name": "action_handoff"} in events
+
+
+async def test_clarifies_again_after_an_understood_turn(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        [
+            action_event("action_listen"),
+            unsure_message("hmm"),
+            action_event("action_clarify"),
+            action_event("action_listen"),
+            user_event("/refund_status", "refund_status", 1.0),
+            action_event("utter_refund_status"),
+            action_event("action_listen"),
+            unsure_message("and the other thing"),
+        ]
+    )
+
+    await ActionClarify().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_clarify"]
+
+
+async def test_without_known_interpretations_offers_a_person(make_tracker, dispatcher, domain):
+    tracker = make_tracker([user_event("???", "nlu_fallback", 0.3, ranking=[{"name": "nlu_fallback", "confidence": 0.3}])])
+
+    events = await ActionClarify().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_clarify_failed"]
+    assert SlotSet("failed_attempts", 1.0) in events

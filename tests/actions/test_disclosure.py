@@ -1,0 +1,73 @@
+from rasa_sdk.events import SlotSet
+
+from actions.disclosure import ActionMoreDetail, ActionNotHelpful, ActionProblemSolved
+from tests.conftest import action_event, bot_event, user_event
+
+
+async def test_more_detail_expands_the_latest_answer(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        [
+            user_event("where is my order", "order_status"),
+            action_event("utter_order_status"),
+            bot_event("utter_order_status"),
+            user_event("tell me more", "tell_me_more"),
+        ]
+    )
+
+    await ActionMoreDetail().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_order_status_more"]
+
+
+async def test_a_button_can_ask_for_a_specific_detail(make_tracker, dispatcher, domain):
+    detail = {"entity": "detail", "value": "payment_retry", "start": 0, "end": 0}
+    tracker = make_tracker(
+        [bot_event("utter_payment_failed"), user_event("/tell_me_more", "tell_me_more", 1.0, entities=[detail])]
+    )
+
+    await ActionMoreDetail().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_more_payment_retry"]
+
+
+async def test_asking_again_after_the_detail_does_not_repeat_it(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        [bot_event("utter_order_status"), bot_event("utter_order_status_more"), user_event("more", "tell_me_more")]
+    )
+
+    await ActionMoreDetail().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_no_more_detail"]
+
+
+async def test_every_detail_response_has_a_first_step(domain):
+    responses = domain["responses"]
+    orphans = [
+        name
+        for name in responses
+        if not name.startswith("utter_topic_") and name.endswith("_more") and name[: -len("_more")] not in responses
+    ]
+    assert orphans == []
+
+
+async def test_solved_resets_failed_attempts(make_tracker, dispatcher, domain):
+    tracker = make_tracker([user_event("that worked", "problem_solved")], slots={"failed_attempts": 1.0})
+
+    events = await ActionProblemSolved().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("failed_attempts", 0.0)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_glad_it_helped"]
+
+
+async def test_not_helpful_counts_then_hands_off_at_the_limit(make_tracker, dispatcher, domain):
+    first = await ActionNotHelpful().run(dispatcher, make_tracker([user_event("nope", "not_helpful")]), domain)
+    assert first == [SlotSet("failed_attempts", 1.0)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_sorry_not_helpful"]
+
+    second_dispatcher = type(dispatcher)()
+    second = await ActionNotHelpful().run(
+        second_dispatcher, make_tracker([user_event("still no", "not_helpful")], slots={"failed_attempts": 1.0}), domain
+    )
+    assert SlotSet("failed_attempts", 2.0) in second
+    assert SlotSet("handoff_reason", "repeated_failure") in second
+    assert second_dispatcher.messages == []

@@ -1,0 +1,110 @@
+"""Shared fixtures: the real domain, tracker factories, and the running stack.
+
+The stack (action server + Rasa server + demo page) is started once per test
+session on its own ports, with a model trained at most once per change of the
+training inputs (scripts/train.py caches by hash).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+import requests
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from scripts.stack import ROOT, Ports, Stack, start_stack, trained_model
+
+TEST_PORTS = Ports(rasa=15005, actions=15055, web=18080)
+
+
+@pytest.fixture(scope="session")
+def domain() -> Dict[str, Any]:
+    return yaml.safe_load((ROOT / "domain.yml").read_text())
+
+
+@pytest.fixture
+def dispatcher() -> CollectingDispatcher:
+    return CollectingDispatcher()
+
+
+def user_event(
+    text: str, intent: str, confidence: float = 0.95, entities: Optional[List[dict]] = None, ranking: Optional[List[dict]] = None
+) -> Dict[str, Any]:
+    parse = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "entities": entities or [],
+        "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
+    }
+    return {"event": "user", "text": text, "parse_data": parse}
+
+
+def action_event(name: str) -> Dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def bot_event(response: str, text: str = "...") -> Dict[str, Any]:
+    return {"event": "bot", "text": text, "metadata": {"utter_action": response}}
+
+
+@pytest.fixture
+def make_tracker():
+    """Build an SDK tracker from events; the latest user event becomes latest_message."""
+
+    def make(events: List[Dict[str, Any]], slots: Optional[Dict[str, Any]] = None) -> Tracker:
+        latest = next((e["parse_data"] for e in reversed(events) if e["event"] == "user"), {})
+        all_slots = {"failed_attempts": 0.0, "kb_article": None, "handoff_reason": None, "queue": None}
+        all_slots.update(slots or {})
+        return Tracker("test-conversation", all_slots, latest, events, False, None, None, "action_listen")
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    return trained_model()
+
+
+@pytest.fixture(scope="session")
+def stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
+    workdir = tmp_path_factory.mktemp("stack")
+    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db") as running:
+        yield running
+
+
+class Conversation:
+    """One customer talking to the REST channel."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.sender = f"test-{uuid.uuid4().hex[:12]}"
+
+    def say(self, text: str, metadata: Optional[dict] = None) -> List[Dict[str, Any]]:
+        body: Dict[str, Any] = {"sender": self.sender, "message": text}
+        if metadata is not None:
+            body["metadata"] = metadata
+        reply = requests.post(f"{self.stack.rasa_url}/webhooks/rest/webhook", json=body, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def tracker(self) -> Dict[str, Any]:
+        reply = requests.get(f"{self.stack.rasa_url}/conversations/{self.sender}/tracker", timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
+    def responses(self) -> List[str]:
+        """Names of the domain responses the bot sent, in order."""
+        return [(e.get("metadata") or {}).get("utter_action") for e in self.tracker()["events"] if e["event"] == "bot"]
+
+    def actions(self) -> List[str]:
+        return [e["name"] for e in self.tracker()["events"] if e["event"] == "action" and e["name"] != "action_listen"]
+
+
+@pytest.fixture
+def conversation(stack: Stack) -> Conversation:
+    return Conversation(stack)

@@ -1,0 +1,145 @@
+"""End to end through the REST channel: the real Rasa server, the real action server."""
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.stack
+
+AMBIGUOUS_CANDIDATES = [
+    "money",
+    "account",
+    "email",
+    "order",
+    "card",
+    "problem",
+    "it",
+    "the thing from before",
+    "help with stuff",
+    "question about my thing",
+    "not sure",
+    "the app and the card",
+]
+
+
+def test_greeting_offers_choices_as_buttons(conversation):
+    [reply] = conversation.say("hi there")
+
+    assert reply["text"]
+    assert {b["payload"] for b in reply["buttons"]} >= {"/order_status", "/request_human"}
+
+
+def test_progressive_disclosure(conversation):
+    first = conversation.say("where is my parcel, it hasnt arrived")
+    assert [b["payload"] for b in first[0]["buttons"]][0] == "/tell_me_more"
+
+    conversation.say("/tell_me_more")
+    conversation.say("/tell_me_more")
+
+    assert conversation.responses() == ["utter_order_status", "utter_order_status_more", "utter_no_more_detail"]
+
+
+def test_failed_payment_offers_retry_change_and_billing(conversation):
+    [reply] = conversation.say("my card got declined at checkout")
+
+    payloads = [b["payload"] for b in reply["buttons"]]
+    assert payloads == ['/tell_me_more{"detail":"payment_retry"}', "/payment_methods", '/request_human{"queue":"billing"}']
+
+    conversation.say(payloads[0])
+    conversation.say(payloads[2])
+
+    assert conversation.responses()[-2:] == ["utter_more_payment_retry", "utter_handoff"]
+    slots = conversation.tracker()["slots"]
+    assert slots["handoff_reason"] == "customer_request"
+    assert slots["queue"] == "billing"
+
+
+def test_asking_for_a_person_hands_off_the_first_time(conversation):
+    conversation.say("can i talk to a real person please")
+
+    assert conversation.actions() == ["action_handoff"]
+    assert conversation.tracker()["slots"]["handoff_reason"] == "customer_request"
+
+
+def test_security_goes_to_a_person_at_once(conversation):
+    conversation.say("someone hacked my account and changed my email")
+
+    assert conversation.actions() == ["utter_account_takeover", "action_handoff"]
+    assert conversation.tracker()["slots"]["handoff_reason"] == "security_risk"
+
+
+def test_out_of_scope_is_honest_and_says_what_it_can_do(conversation):
+    [reply] = conversation.say("what's the weather like in paris tomorrow")
+
+    assert conversation.responses() == ["utter_out_of_scope"]
+    assert len(reply["buttons"]) >= 3
+
+
+def test_entities_are_extracted_into_slots(conversation):
+    conversation.say("where is order AC-482913? my email is jane.doe@example.com")
+
+    slots = conversation.tracker()["slots"]
+    assert slots["order_number"] == "AC-482913"
+    assert slots["email"] == "jane.doe@example.com"
+
+
+def test_escalation_slots_are_in_the_tracker_from_the_start(conversation):
+    conversation.say("hello")
+
+    slots = conversation.tracker()["slots"]
+    assert slots["failed_attempts"] == 0.0
+    assert "kb_article" in slots and "handoff_reason" in slots
+
+
+def test_not_helpful_twice_hands_off_with_repeated_failure(conversation):
+    conversation.say("how do i get an invoice")
+    conversation.say("/not_helpful")
+    assert conversation.tracker()["slots"]["failed_attempts"] == 1.0
+
+    conversation.say("that still didnt help at all")
+
+    slots = conversation.tracker()["slots"]
+    assert slots["failed_attempts"] == 2.0
+    assert slots["handoff_reason"] == "repeated_failure"
+    assert conversation.responses()[-1] == "utter_handoff_repeated_failure"
+
+
+def test_solved_resets_the_count(conversation):
+    conversation.say("how do i reset my password")
+    conversation.say("/not_helpful")
+    conversation.say("/problem_solved")
+
+    assert conversation.tracker()["slots"]["failed_attempts"] == 0.0
+
+
+def find_ambiguous_message(stack):
+    for text in AMBIGUOUS_CANDIDATES:
+        parse = requests.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+        if parse["intent"]["name"] == "nlu_fallback":
+            return text
+    pytest.fail(f"none of {AMBIGUOUS_CANDIDATES} is below the NLU threshold; add a vaguer candidate")
+
+
+def test_low_confidence_gets_one_clarifying_question_then_no_loop(stack, conversation):
+    vague = find_ambiguous_message(stack)
+
+    [question] = conversation.say(vague)
+    payloads = [b["payload"] for b in question["buttons"]]
+    assert len(payloads) == 3 and payloads[-1] == "/deny"
+    assert all(p.startswith("/") for p in payloads)
+
+    conversation.say("/deny")  # "Something else"
+    conversation.say(vague)
+
+    assert conversation.responses() == ["utter_clarify", "utter_ask_rephrase", "utter_clarify_failed"]
+    assert conversation.tracker()["slots"]["failed_attempts"] == 1.0
+
+
+def test_clicking_an_interpretation_answers_it(stack, conversation):
+    vague = find_ambiguous_message(stack)
+    [question] = conversation.say(vague)
+
+    chosen = question["buttons"][0]["payload"]
+    conversation.say(chosen)
+
+    assert conversation.actions()[0] == "action_clarify"
+    assert len(conversation.actions()) >= 2

@@ -1,0 +1,80 @@
+"""The sliced policies see exactly the states the stock policies would, in their window."""
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from policies.sliced import InvalidSlicingConfig, SlicedMemoizationPolicy, SlicedRulePolicy, slice_tracker
+from scripts.stack import ROOT
+
+TOPICS = ["order_status", "refund_status", "payment_failed", "login_problem", "invoice"]
+
+
+@pytest.fixture(scope="module")
+def rasa_domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+def conversation(rasa_domain: Domain, turns: int) -> DialogueStateTracker:
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    for turn in range(turns):
+        topic = TOPICS[turn % len(TOPICS)]
+        events += [
+            UserUttered(f"message {turn}", {"name": topic, "confidence": 0.9}),
+            ActionExecuted(f"utter_{topic}"),
+        ]
+        if turn == 3:
+            events.append(SlotSet("failed_attempts", 1.0))
+        events.append(ActionExecuted("action_listen"))
+    return DialogueStateTracker.from_events("c", events, rasa_domain.slots)
+
+
+@pytest.mark.parametrize("turns", [1, 6, 7, 40])
+@pytest.mark.parametrize("max_turns", [2, 6])
+def test_window_states_match_the_full_tracker(rasa_domain, turns, max_turns):
+    full = conversation(rasa_domain, turns)
+
+    window = slice_tracker(full, max_turns)
+
+    full_states = full.past_states(rasa_domain)
+    window_states = window.past_states(rasa_domain)
+    compared = 2 * max_turns
+    assert window_states[-compared:] == full_states[-compared:]
+    assert window.current_slot_values() == full.current_slot_values()
+    assert window.latest_message.intent == full.latest_message.intent
+
+
+def test_window_is_bounded(rasa_domain):
+    window = slice_tracker(conversation(rasa_domain, 60), 6)
+
+    assert sum(isinstance(e, UserUttered) for e in window.events) == 6
+
+
+def test_short_trackers_are_passed_through(rasa_domain):
+    tracker = conversation(rasa_domain, 3)
+
+    assert slice_tracker(tracker, 6) is tracker
+
+
+@pytest.mark.parametrize(
+    ("policy", "config"),
+    [
+        (SlicedMemoizationPolicy, {"max_history": 5, "max_turns": 3}),
+        (SlicedMemoizationPolicy, {"max_turns": "six"}),
+        (SlicedRulePolicy, {"max_turns": 1}),
+    ],
+    ids=["memo-window-shorter-than-history", "memo-not-an-int", "rule-window-too-short"],
+)
+def test_a_window_too_small_fails_training(policy, config, tmp_path):
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    with pytest.raises(InvalidSlicingConfig, match="max_turns"):
+        policy.create(
+            {**policy.get_default_config(), **config},
+            LocalModelStorage(tmp_path),
+            Resource("policy"),
+            ExecutionContext(GraphSchema({}), "test"),
+        )
