@@ -30,6 +30,17 @@ if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The widget's browser dependency (socket.io-client) comes from npm, pinned by
+# web/package-lock.json; the demo page serves it from web/node_modules.
+web_stamp=web/node_modules/.lock.sha256
+web_want=$(sha256sum web/package-lock.json | cut -d' ' -f1)
+if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_want" ]; then
+  command -v npm >/dev/null 2>&1 || { echo "error: the chat widget needs Node.js and npm (apt-get install nodejs npm)" >&2; exit 1; }
+  echo "setup: installing the widget's npm dependencies (web/)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$web_want" > "$web_stamp"
+fi
+
 stamp=.venv/.requirements.sha256
 want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
 if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then

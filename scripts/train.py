@@ -56,7 +56,8 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     print(f"train: training {model.relative_to(ROOT)} (1-2 minutes)", file=sys.stderr)
     rasa = Path(sys.executable).parent / "rasa"
-    tmp_name = f".{model.name}.partial"
+    # Rasa appends .tar.gz to --fixed-model-name.
+    partial_stem = f".partial-{model.name.removesuffix('.tar.gz')}"
     result = subprocess.run(
         [
             str(rasa),
@@ -72,7 +73,7 @@ def main() -> int:
             "--out",
             str(out),
             "--fixed-model-name",
-            tmp_name.removesuffix(".tar.gz"),
+            partial_stem,
         ],
         cwd=ROOT,
         stdout=sys.stderr,
@@ -82,7 +83,7 @@ def main() -> int:
         return result.returncode
     # Rename only when complete, so an interrupted run never leaves a model
     # that a later run would trust.
-    (out / tmp_name).rename(model)
+    (out / f"{partial_stem}.tar.gz").rename(model)
     print(model)
     return 0
 

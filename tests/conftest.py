@@ -102,7 +102,8 @@ class Conversation:
         return [(e.get("metadata") or {}).get("utter_action") for e in self.tracker()["events"] if e["event"] == "bot"]
 
     def actions(self) -> List[str]:
-        return [e["name"] for e in self.tracker()["events"] if e["event"] == "action" and e["name"] != "action_listen"]
+        bookkeeping = ("action_listen", "action_session_start")
+        return [e["name"] for e in self.tracker()["events"] if e["event"] == "action" and e["name"] not in bookkeeping]
 
 
 @pytest.fixture

@@ -1,0 +1,276 @@
+"""`make bench`: Tandem's config.yml against the stock `rasa init` config, side by side.
+
+Both configs are trained fresh on the project's data, then served one after
+the other (never both at once) on their own ports, and measured the same way:
+start to ready, per-message latency early and late in long conversations,
+throughput at 1 and 8 concurrent conversations, and the Rasa server's memory.
+Progress goes to stderr; the Markdown table to stdout and results/bench.md.
+
+To add a section, write a function ``(stack) -> dict[str, float]``, append it
+to SECTIONS and add its keys to ROWS (and TARGETS, if it has one).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Callable, Dict, List, Sequence, Tuple
+
+import requests
+
+from scripts.stack import ROOT, VENV_BIN, Ports, Stack, StackError, start_actions, start_rasa, write_endpoints
+from scripts.train import TRAINING_INPUTS
+
+Results = Dict[str, float]
+
+CONFIGS = {"project": "config.yml", "stock": "bench/stock-config.yml"}
+PORTS = Ports(rasa=25005, actions=25055, web=25080)
+DATA_DIRS = [entry for entry in TRAINING_INPUTS if entry.startswith("data/")]
+WORK = ROOT / "var" / "bench"  # stack logs and tracker databases, kept for a look after the run
+OUTPUT = ROOT / "results" / "bench.md"
+
+# 11 messages: 55 is a multiple of 11, so turns 56-60 send exactly the messages
+# of turns 1-5 and the comparison measures conversation length, not content.
+# Nothing here asks for a person, reports fraud or says an answer failed:
+# those end in a handoff, which later pauses the bot.
+MESSAGES = [
+    "where is my order",
+    "tell me more",
+    "/problem_solved",
+    "how do i return a jacket",
+    "my card was declined",
+    "can i pay with paypal",
+    "thanks",
+    "how do i change my email",
+    "i forgot my password",
+    "do you ship to canada",
+    "how do i get an invoice",
+]
+CONVERSATIONS, TURNS = 4, 60
+EARLY, LATE = range(1, 6), range(56, 61)
+CONCURRENCY, MESSAGES_PER_THREAD = (1, 8), 20
+
+
+class BenchError(RuntimeError):
+    """A measurement could not be taken; the message says why."""
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation, as numpy's default."""
+    if not values:
+        raise ValueError("percentile of no values")
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def train_fresh(config: Path, name: str, out: Path) -> Tuple[Path, float]:
+    """Train `config` into `out`, ignoring the model cache; returns the model and the seconds it took."""
+    out.mkdir(parents=True, exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
+    # Autoconfig writes the defaults it chose back into the config file: train from a copy.
+    config_copy = out / f"{name}-config.yml"
+    shutil.copyfile(config, config_copy)
+    argv = [str(VENV_BIN / "rasa"), "train", "--config", str(config_copy), "--domain", "domain.yml"]
+    argv += ["--data", *DATA_DIRS, "--out", str(out), "--fixed-model-name", name]
+    train_log = WORK / f"{name}-train.log"
+    started = time.monotonic()
+    with open(train_log, "wb") as output:
+        result = subprocess.run(argv, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    seconds = time.monotonic() - started
+    if result.returncode != 0:
+        raise BenchError(f"training {config.name} failed:\n{train_log.read_text(errors='replace')[-3000:]}")
+    return out / f"{name}.tar.gz", seconds
+
+
+def send(session: requests.Session, stack: Stack, sender: str, text: str) -> float:
+    """Send one message over REST; returns the wall time in milliseconds."""
+    started = time.perf_counter()
+    reply = session.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=120)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    if reply.status_code != 200:
+        raise BenchError(f"{text!r} got HTTP {reply.status_code}: {reply.text[:300]}")
+    return elapsed_ms
+
+
+def new_sender(label: str) -> str:
+    return f"bench-{label}-{uuid.uuid4().hex[:10]}"
+
+
+def warm_up(stack: Stack) -> Results:
+    with requests.Session() as session:
+        for text in MESSAGES[:2]:
+            send(session, stack, new_sender("warmup"), text)
+    return {}
+
+
+def latency_by_length(stack: Stack, conversations: int = CONVERSATIONS, turns: int = TURNS) -> Results:
+    """p50/p95 of turns 1-5 and 56-60 over `conversations` sequential conversations of `turns` turns."""
+    by_turn: Dict[int, List[float]] = {turn: [] for turn in range(1, turns + 1)}
+    for index in range(conversations):
+        sender, offset = new_sender(f"length{index}"), index * 5  # each conversation starts elsewhere in the list
+        with requests.Session() as session:
+            for turn in by_turn:
+                by_turn[turn].append(send(session, stack, sender, MESSAGES[(offset + turn - 1) % len(MESSAGES)]))
+        log(f"  conversation {index + 1}/{conversations} done")
+    early = [ms for turn in EARLY for ms in by_turn[turn]]
+    late = [ms for turn in LATE for ms in by_turn[turn]]
+    results = {
+        "p50_early_ms": percentile(early, 50),
+        "p95_early_ms": percentile(early, 95),
+        "p50_late_ms": percentile(late, 50),
+        "p95_late_ms": percentile(late, 95),
+    }
+    results["late_over_early"] = results["p50_late_ms"] / results["p50_early_ms"]
+    return results
+
+
+def messages_per_second(stack: Stack, concurrency: int, messages: int = MESSAGES_PER_THREAD) -> float:
+    """`concurrency` conversations at once, each on its own thread and session, `messages` messages each."""
+
+    def talk(index: int) -> None:
+        sender = new_sender(f"load{concurrency}x{index}")
+        with requests.Session() as session:
+            for turn in range(messages):
+                send(session, stack, sender, MESSAGES[(index + turn) % len(MESSAGES)])
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for future in [pool.submit(talk, index) for index in range(concurrency)]:
+            future.result()
+    return concurrency * messages / (time.perf_counter() - started)
+
+
+def throughput(stack: Stack) -> Results:
+    return {f"throughput_{n}": messages_per_second(stack, n) for n in CONCURRENCY}
+
+
+def memory_mb(pid: int) -> Results:
+    """Peak (VmHWM) and current (VmRSS) resident memory of a process, in MB."""
+    values: Results = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            values[f"{key.lower()}_mb"] = int(rest.split()[0]) / 1024  # kB
+    return values
+
+
+Section = Callable[[Stack], Results]
+SECTIONS: List[Tuple[str, Section]] = [
+    ("warm-up", warm_up),
+    ("latency by conversation length", latency_by_length),
+    ("throughput", throughput),
+]
+
+
+def measure_stack(stack: Stack, sections: Sequence[Tuple[str, Section]] = SECTIONS) -> Results:
+    """Run every section against a started stack, then read the Rasa server's memory."""
+    results: Results = {}
+    for title, section in sections:
+        log(f"  {title} ...")
+        results.update(section(stack))
+    results.update(memory_mb(stack.processes[1].pid))  # processes: actions, then rasa
+    return results
+
+
+def bench_config(name: str, config: Path, models: Path) -> Results:
+    log(f"{name}: training {config.relative_to(ROOT)} fresh (a few minutes) ...")
+    model, train_seconds = train_fresh(config, name, models)
+    log(f"{name}: trained in {train_seconds:.0f} s; starting the stack ...")
+    workdir = WORK / name
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    with Stack(ports=PORTS, workdir=workdir) as stack:
+        start_actions(stack)
+        ready_seconds = start_rasa(stack, model, write_endpoints(stack, workdir / "tracker.db"))
+        log(f"{name}: ready in {ready_seconds:.1f} s; measuring ...")
+        return {"train_s": train_seconds, "ready_s": ready_seconds, **measure_stack(stack)}
+
+
+# (key, label, format) of each table row.
+ROWS = [
+    ("train_s", "training time (s)", "{:.0f}"),
+    ("ready_s", "start to ready (s)", "{:.1f}"),
+    ("p50_early_ms", "p50 latency, turns 1-5 (ms)", "{:.1f}"),
+    ("p95_early_ms", "p95 latency, turns 1-5 (ms)", "{:.1f}"),
+    ("p50_late_ms", "p50 latency, turns 56-60 (ms)", "{:.1f}"),
+    ("p95_late_ms", "p95 latency, turns 56-60 (ms)", "{:.1f}"),
+    ("late_over_early", "p50 turns 56-60 / turns 1-5", "{:.2f}"),
+    *[(f"throughput_{n}", f"throughput, {n} concurrent (msg/s)", "{:.1f}") for n in CONCURRENCY],
+    ("vmhwm_mb", "Rasa server peak RSS, VmHWM (MB)", "{:.0f}"),
+    ("vmrss_mb", "Rasa server RSS after load, VmRSS (MB)", "{:.0f}"),
+]
+
+# (description, check on project and stock results) for the project's config.
+TARGETS: List[Tuple[str, Callable[[Results, Results], bool]]] = [
+    ("p50 latency at turns 1-5 <= 30 ms", lambda p, s: p["p50_early_ms"] <= 30),
+    ("p50 latency at turns 56-60 within 1.2x of turns 1-5", lambda p, s: p["late_over_early"] <= 1.2),
+    ("throughput at 8 concurrent >= 2x the stock config's", lambda p, s: p["throughput_8"] >= 2 * s["throughput_8"]),
+    ("start to ready <= 20 s", lambda p, s: p["ready_s"] <= 20),
+]
+
+
+def cell(results: Results, key: str, fmt: str) -> str:
+    return fmt.format(results[key]) if key in results else "n/a"
+
+
+def render(project: Results, stock: Results) -> str:
+    lines = [
+        "| metric | project (config.yml) | stock (rasa init) | project / stock |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label, fmt in ROWS:
+        ratio = f"{project[key] / stock[key]:.2f}x" if key in project and stock.get(key) else "n/a"
+        lines.append(f"| {label} | {cell(project, key, fmt)} | {cell(stock, key, fmt)} | {ratio} |")
+    lines += ["", "Targets for the project's config:", ""]
+    for description, check in TARGETS:
+        try:
+            verdict = "PASS" if check(project, stock) else "FAIL"
+        except KeyError:
+            verdict = "FAIL (not measured)"
+        lines.append(f"- {verdict}: {description}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    return f"nproc {len(os.sched_getaffinity(0))}, Python {platform.python_version()}, Rasa {version('rasa')}"
+
+
+def main() -> int:
+    results: Dict[str, Results] = {}
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="tandem-bench-") as models:
+        for name, config in CONFIGS.items():
+            try:
+                results[name] = bench_config(name, ROOT / config, Path(models))
+            except (BenchError, StackError, requests.RequestException) as error:
+                log(f"{name}: {error}")
+                results[name], failed = {}, True
+    table = render(results["project"], results["stock"])
+    print(table)
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    header = f"# Benchmark: config.yml vs. stock `rasa init` config\n\n{datetime.now():%Y-%m-%d %H:%M}, {machine()}\n\n"
+    OUTPUT.write_text(header + table + "\n")
+    log(f"wrote {OUTPUT.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""`make eval`: how well Tandem understands customers and follows conversations.
+
+Each section runs one Rasa evaluation, reads the report Rasa writes and returns
+a Section: Markdown lines plus target checks. Targets print PASS or FAIL but
+never fail the run; only an evaluation that could not run exits non-zero.
+Everything is printed and written to results/eval.md.
+
+To add a section (retrieval hit@k, escalation precision/recall, ...), write a
+function ``() -> Section`` and append it to SECTIONS.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
+
+import yaml
+
+from scripts.stack import ROOT, VENV_BIN, StackError, trained_model
+
+RESULTS = ROOT / "results"
+OUTPUT = RESULTS / "eval.md"
+NLU_OUT = RESULTS / "nlu"
+CORE_OUT = RESULTS / "core"
+TEST_STORIES = "tests/conversations/test_stories.yml"
+FOLDS = 5
+TARGET_MACRO_F1 = 0.92
+# Keys of a classification report that summarise rather than name a label.
+SUMMARY_KEYS = {"accuracy", "macro avg", "weighted avg", "micro avg", "conversation_accuracy"}
+
+
+class EvaluationError(RuntimeError):
+    """An evaluation could not run; the message says why."""
+
+
+@dataclass
+class Section:
+    title: str
+    lines: List[str] = field(default_factory=list)
+    checks: List[Tuple[str, bool]] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        checks = [f"- {'PASS' if passed else 'FAIL'}: {description}" for description, passed in self.checks]
+        return "\n".join([f"## {self.title}", "", *self.lines, *([""] + checks if checks else [])])
+
+
+def log(message: str) -> None:
+    print(f"eval: {message}", file=sys.stderr, flush=True)
+
+
+def rasa(*args: str, out: Path) -> None:
+    """Run a `rasa` command into a fresh `out` (so no stale report is read); its output goes to stderr."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    result = subprocess.run([str(VENV_BIN / "rasa"), *args, "--out", str(out)], cwd=ROOT, stdout=sys.stderr)
+    if result.returncode != 0:
+        raise EvaluationError(f"`rasa {' '.join(args)}` exited with code {result.returncode}; see its output above")
+
+
+def read_report(path: Path) -> Dict[str, Any]:
+    if not path.exists():
+        raise EvaluationError(f"Rasa wrote no {path.relative_to(ROOT)}")
+    return json.loads(path.read_text())
+
+
+def labels_by_f1(report: Dict[str, Any]) -> List[Tuple[str, Dict[str, Any]]]:
+    """Per-label rows of a classification report, worst F1 first."""
+    rows = [(label, row) for label, row in report.items() if label not in SUMMARY_KEYS and isinstance(row, dict)]
+    return sorted(rows, key=lambda item: (item[1]["f1-score"], item[0]))
+
+
+def accuracy_of(report: Dict[str, Any]) -> float:
+    # Rasa completes sklearn's report with either "accuracy" or "micro avg".
+    value = report.get("accuracy", report.get("micro avg", {}))
+    return float(value["f1-score"] if isinstance(value, dict) else value)
+
+
+def nlu_section() -> Section:
+    log(f"NLU: {FOLDS}-fold cross-validation of config.yml on data/nlu (several minutes) ...")
+    rasa("test", "nlu", "--config", "config.yml", "--nlu", "data/nlu", "--cross-validation", "--folds", str(FOLDS), out=NLU_OUT)
+    report = read_report(NLU_OUT / "intent_report.json")
+    macro_f1 = report["macro avg"]["f1-score"]
+    section = Section(f"NLU: intent classification ({FOLDS}-fold cross-validation)")
+    section.lines += [
+        f"- macro avg F1: {macro_f1:.3f}",
+        f"- weighted avg F1: {report['weighted avg']['f1-score']:.3f}",
+        f"- accuracy: {accuracy_of(report):.3f}",
+        "",
+        "Worst 5 intents by F1:",
+        "",
+        "| intent | F1 | precision | recall | support | most confused with |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for intent, row in labels_by_f1(report)[:5]:
+        confused = ", ".join(f"{name} ({count})" for name, count in (row.get("confused_with") or {}).items()) or "-"
+        section.lines.append(
+            f"| {intent} | {row['f1-score']:.3f} | {row['precision']:.3f} | {row['recall']:.3f} | {row['support']} | {confused} |"
+        )
+    section.checks.append((f"macro avg F1 {macro_f1:.3f} >= {TARGET_MACRO_F1}", macro_f1 >= TARGET_MACRO_F1))
+    return section
+
+
+def failed_story_names(path: Path) -> List[str]:
+    """Names of the stories in Rasa's failed_test_stories.yml (a lone comment when none failed)."""
+    if not path.exists():
+        return []
+    data = yaml.safe_load(path.read_text()) or {}
+    return [story.get("story", "?") for story in data.get("stories", [])]
+
+
+def dialogue_section() -> Section:
+    log("dialogue: training or reusing the model, then testing the test stories ...")
+    try:
+        model = trained_model()
+    except StackError as error:
+        raise EvaluationError(str(error)) from error
+    rasa("test", "core", "--model", str(model), "--stories", TEST_STORIES, "--no-plot", out=CORE_OUT)
+    report = read_report(CORE_OUT / "story_report.json")
+    # Rasa adds "conversation_accuracy" (whole stories) next to the per-action report.
+    stories = report.get("conversation_accuracy")
+    if not stories:
+        raise EvaluationError(f"{CORE_OUT.relative_to(ROOT)}/story_report.json has no conversation_accuracy")
+    section = Section(f"Dialogue: test stories ({TEST_STORIES})")
+    section.lines += [
+        f"- story accuracy: {stories['accuracy']:.3f} ({stories['correct']} / {stories['total']} stories correct)",
+        f"- action accuracy: {accuracy_of(report):.3f}",
+    ]
+    failed = failed_story_names(CORE_OUT / "failed_test_stories.yml")
+    if failed:
+        section.lines += ["", "Failed stories (details in results/core/failed_test_stories.yml):", ""]
+        section.lines += [f"- {name}" for name in failed]
+    return section
+
+
+SECTIONS: List[Callable[[], Section]] = [nlu_section, dialogue_section]
+
+
+def main() -> int:
+    sections: List[Section] = []
+    failed = False
+    for run in SECTIONS:
+        try:
+            sections.append(run())
+        except EvaluationError as error:
+            log(str(error))
+            failed = True
+            name = run.__name__.removesuffix("_section")
+            sections.append(Section(f"{name}: not evaluated", [f"Error: {error}"]))
+    body = "\n\n".join(section.markdown() for section in sections)
+    print(body)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(f"# Evaluation\n\n{datetime.now():%Y-%m-%d %H:%M}\n\n{body}\n")
+    log(f"wrote {OUTPUT.relative_to(ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""The demo page's chat widget against the real Rasa socket.io channel.
+
+This also proves the python-socketio pin: with the release pip serves by
+default, Rasa 3.6 never delivers replies to the browser (RasaHQ/rasa#13027).
+"""
+
+import pytest
+import requests
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+
+def open_chat(page, stack):
+    page.goto(f"{stack.web_url}/")
+    page.click("#tandem-launcher")
+    page.wait_for_selector("#tandem-panel", state="visible")
+
+
+def send(page, text):
+    page.fill("#tandem-input", text)
+    page.press("#tandem-input", "Enter")
+
+
+def session_id(page):
+    return page.evaluate("localStorage.getItem('tandem_session_id')")
+
+
+def test_ask_click_reload_and_keep_history(page, stack):
+    open_chat(page, stack)
+
+    send(page, "hi")
+    page.wait_for_selector(".tandem-msg.tandem-bot")
+    page.locator(".tandem-buttons button", has_text="Track my order").first.click()
+    page.wait_for_function("document.querySelectorAll('.tandem-msg.tandem-bot').length >= 2")
+    bot_texts = page.locator(".tandem-msg.tandem-bot").all_inner_texts()
+    user_texts = page.locator(".tandem-msg.tandem-user").all_inner_texts()
+    assert user_texts == ["hi", "Track my order"]
+
+    page.reload()
+    page.click("#tandem-launcher")
+    page.wait_for_selector(".tandem-msg.tandem-bot")
+    assert page.locator(".tandem-msg.tandem-user").all_inner_texts() == user_texts
+    assert page.locator(".tandem-msg.tandem-bot").all_inner_texts() == bot_texts
+
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{session_id(page)}/tracker", timeout=30).json()
+    responses = [(e.get("metadata") or {}).get("utter_action") for e in tracker["events"] if e["event"] == "bot"]
+    assert responses == ["utter_greet", "utter_order_status"]
+    user_metadata = [e.get("metadata") or {} for e in tracker["events"] if e["event"] == "user"]
+    assert user_metadata[0]["page_url"].startswith(stack.web_url)
+    assert user_metadata[0]["customer_tier"] == "vip"
+
+
+def test_talk_to_a_person_is_always_one_click_away(page, stack):
+    open_chat(page, stack)
+
+    page.click("#tandem-human")
+    page.wait_for_selector(".tandem-msg.tandem-bot")
+
+    tracker = requests.get(f"{stack.rasa_url}/conversations/{session_id(page)}/tracker", timeout=30).json()
+    assert tracker["slots"]["handoff_reason"] == "customer_request"
+
+
+def test_phone_width_layout(browser, stack):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    try:
+        open_chat(page, stack)
+        send(page, "hello")
+        page.wait_for_selector(".tandem-msg.tandem-bot")
+        page.screenshot(path=str(stack.workdir / "widget-phone.png"))
+
+        box = page.locator("#tandem-panel").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+        assert box["height"] > 300
+        overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        assert not overflow
+        assert page.locator("#tandem-input").is_visible()
+    finally:
+        context.close()
