@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 RASA := .venv/bin/rasa
 
-.PHONY: install run test lint eval bench clean
+.PHONY: install run test lint validate kb-report eval bench clean
 
 install:
 	@./scripts/setup.sh
@@ -14,7 +14,13 @@ lint: install
 	@.venv/bin/ruff check actions policies connectors scripts tests
 	@.venv/bin/ruff format --check --quiet actions policies connectors scripts tests
 
-test: lint
+validate: install
+	@$(PY) -m scripts.kb validate
+
+kb-report: install
+	@$(PY) -m scripts.kb sync && $(PY) -m scripts.kb report
+
+test: lint validate
 	@./scripts/setup.sh --with-browser
 	@$(PY) -m pytest
 

@@ -1,9 +1,13 @@
 """Progressive disclosure: detail on request, and the customer's verdict.
 
-A topic's first reply is ``utter_<topic>``; its detail is ``utter_<topic>_more``.
-Buttons can ask for a specific detail with ``/tell_me_more{"detail": "x"}``,
-shown from ``utter_more_x``. Designers add detail by adding responses; no code
-changes.
+After a knowledge-base answer, the detail is the article's body
+(``utter_kb_detail``). Otherwise a reply ``utter_<x>`` is expanded by
+``utter_<x>_more``, and buttons can ask for a specific detail with
+``/tell_me_more{"detail": "x"}``, shown from ``utter_more_x``. Designers add
+detail by adding responses or articles; no code changes.
+
+"That solved it" and "That's not it" are recorded as the verdict on the
+article just served and feed the failed-attempt count.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.attempts import reached_limit, record_failure, reset_failures
+from actions.knowledge_base import NOT_IT, SOLVED, detail_kwargs, record_verdict
 
 
 def last_bot_response(tracker: Tracker) -> Optional[str]:
@@ -44,6 +49,11 @@ class ActionMoreDetail(Action):
         return "action_more_detail"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if last_bot_response(tracker) == "utter_kb_answer":
+            kwargs = detail_kwargs(tracker)
+            if kwargs is not None:
+                dispatcher.utter_message(response="utter_kb_detail", **kwargs)
+                return []
         response = detail_response(tracker, domain)
         dispatcher.utter_message(response=response or "utter_no_more_detail")
         return []
@@ -55,7 +65,7 @@ class ActionProblemSolved(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_glad_it_helped")
-        return reset_failures()
+        return record_verdict(tracker, SOLVED) + reset_failures()
 
 
 class ActionNotHelpful(Action):
@@ -63,7 +73,7 @@ class ActionNotHelpful(Action):
         return "action_not_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events = record_failure(tracker)
+        events = record_verdict(tracker, NOT_IT) + record_failure(tracker)
         if not reached_limit(events):
             dispatcher.utter_message(response="utter_sorry_not_helpful")
         return events

@@ -29,7 +29,17 @@ from typing import Callable, Dict, List, Sequence, Tuple
 
 import requests
 
-from scripts.stack import ROOT, VENV_BIN, Ports, Stack, StackError, start_actions, start_rasa, write_endpoints
+from scripts.stack import (
+    ROOT,
+    VENV_BIN,
+    Ports,
+    Stack,
+    StackError,
+    start_actions,
+    start_rasa,
+    sync_knowledge_base,
+    write_endpoints,
+)
 from scripts.train import TRAINING_INPUTS
 
 Results = Dict[str, float]
@@ -197,8 +207,10 @@ def bench_config(name: str, config: Path, models: Path) -> Results:
     workdir = WORK / name
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
-    with Stack(ports=PORTS, workdir=workdir) as stack:
-        start_actions(stack)
+    kb_url = f"sqlite:///{workdir / 'kb.db'}"
+    sync_knowledge_base(kb_url)
+    with Stack(ports=PORTS, workdir=workdir, kb_url=kb_url) as stack:
+        start_actions(stack, kb_url)
         ready_seconds = start_rasa(stack, model, write_endpoints(stack, workdir / "tracker.db"))
         log(f"{name}: ready in {ready_seconds:.1f} s; measuring ...")
         return {"train_s": train_seconds, "ready_s": ready_seconds, **measure_stack(stack)}
@@ -253,6 +265,85 @@ def machine() -> str:
     return f"nproc {len(os.sched_getaffinity(0))}, Python {platform.python_version()}, Rasa {version('rasa')}"
 
 
+RETRIEVAL_SIZES = (1_000, 10_000)
+TARGET_RETRIEVAL_P95_MS = 5.0
+
+
+def generated_articles(count: int, seed: int = 7) -> list:
+    """``count`` articles made from the real ones: same shape and vocabulary, shuffled words, new ids."""
+    import random
+    from dataclasses import replace
+
+    from actions.knowledge.articles import known_intents, validate_directory
+
+    real, _ = validate_directory(ROOT / "data" / "kb", known_intents(ROOT / "domain.yml"))
+    rng = random.Random(seed)
+
+    def shuffled(text: str) -> str:
+        words = text.split()
+        rng.shuffle(words)
+        return " ".join(words)
+
+    made = []
+    for n in range(count):
+        base = real[n % len(real)]
+        made.append(
+            replace(
+                base,
+                id=f"{base.id}-{n}",
+                title=shuffled(base.title),
+                short_answer=shuffled(base.short_answer),
+                body=shuffled(base.body),
+                questions=tuple(shuffled(q) for q in base.questions),
+            )
+        )
+    return made
+
+
+def retrieval_latency() -> Dict[int, Results]:
+    """Per-query ranking time over generated knowledge bases of each size (index built beforehand)."""
+    from actions.config import settings
+    from actions.knowledge.evaluation import load_cases
+    from actions.knowledge.retrieval import KnowledgeIndex
+
+    cases = load_cases(ROOT / "tests" / "kb" / "retrieval_eval.yml")
+    results: Dict[int, Results] = {}
+    for size in RETRIEVAL_SIZES:
+        log(f"retrieval: {size} generated articles ...")
+        articles = generated_articles(size)
+        started = time.perf_counter()
+        index = KnowledgeIndex(articles, settings().kb_thresholds)
+        build_s = time.perf_counter() - started
+        for case in cases[:20]:  # warm-up
+            index.search(case.query, case.intent, 0.9)
+        timings = []
+        for _ in range(3):
+            for case in cases:
+                started = time.perf_counter()
+                index.search(case.query, case.intent, 0.9)
+                timings.append((time.perf_counter() - started) * 1000)
+        results[size] = {
+            "build_s": build_s,
+            "p50_ms": percentile(timings, 50),
+            "p95_ms": percentile(timings, 95),
+            "queries": len(timings),
+        }
+    return results
+
+
+def render_retrieval(results: Dict[int, Results]) -> str:
+    lines = [
+        "| articles | index build (s) | p50 per query (ms) | p95 per query (ms) | queries |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for size, r in results.items():
+        lines.append(f"| {size:,} | {r['build_s']:.1f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['queries']:.0f} |")
+    largest = results[max(results)]
+    verdict = "PASS" if largest["p95_ms"] <= TARGET_RETRIEVAL_P95_MS else "FAIL"
+    lines += ["", f"- {verdict}: retrieval p95 at {max(results):,} articles <= {TARGET_RETRIEVAL_P95_MS} ms"]
+    return "\n".join(lines)
+
+
 def main() -> int:
     results: Dict[str, Results] = {}
     failed = False
@@ -264,6 +355,7 @@ def main() -> int:
                 log(f"{name}: {error}")
                 results[name], failed = {}, True
     table = render(results["project"], results["stock"])
+    table += "\n\n## Knowledge-base retrieval\n\n" + render_retrieval(retrieval_latency())
     print(table)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     header = f"# Benchmark: config.yml vs. stock `rasa init` config\n\n{datetime.now():%Y-%m-%d %H:%M}, {machine()}\n\n"

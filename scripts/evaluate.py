@@ -138,7 +138,54 @@ def dialogue_section() -> Section:
     return section
 
 
-SECTIONS: List[Callable[[], Section]] = [nlu_section, dialogue_section]
+TARGET_HIT_AT_1 = 0.90
+RETRIEVAL_CASES = ROOT / "tests" / "kb" / "retrieval_eval.yml"
+
+
+def nlu_predictor():
+    """(intent, confidence) from the trained model, so retrieval is scored as it runs in production."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(trained_model()))
+    loop = asyncio.new_event_loop()
+
+    def predict(text: str):
+        intent = loop.run_until_complete(agent.parse_message(text))["intent"]
+        return intent.get("name"), float(intent.get("confidence") or 0.0)
+
+    return predict
+
+
+def retrieval_section() -> Section:
+    from actions.config import settings
+    from actions.knowledge.articles import known_intents, validate_directory
+    from actions.knowledge.evaluation import evaluate, load_cases
+    from actions.knowledge.retrieval import KnowledgeIndex
+
+    log("retrieval: ranking the evaluation phrasings with intents from the trained NLU model ...")
+    articles, problems = validate_directory(ROOT / "data" / "kb", known_intents(ROOT / "domain.yml"))
+    if problems:
+        raise EvaluationError(f"data/kb has {len(problems)} problem(s); run `make validate`")
+    cases = load_cases(RETRIEVAL_CASES)
+    scores = evaluate(KnowledgeIndex(articles, settings().kb_thresholds), cases, predict=nlu_predictor())
+    section = Section(f"Knowledge-base retrieval ({scores.cases} held-out phrasings, {len(articles)} articles)")
+    section.lines += [
+        f"- hit@1: {scores.hit_at_1:.3f}",
+        f"- hit@3: {scores.hit_at_3:.3f}",
+        f"- MRR: {scores.mrr:.3f}",
+        f"- outcomes: {', '.join(f'{k} {v}' for k, v in scores.outcomes.items())}",
+        "",
+        "First misses (query, expected, ranked):",
+        "",
+        *[f"- {case.query!r}: {case.expected} <- {', '.join(ranked) or '-'}" for case, ranked in scores.misses[:10]],
+    ]
+    section.checks.append((f"hit@1 {scores.hit_at_1:.3f} >= {TARGET_HIT_AT_1}", scores.hit_at_1 >= TARGET_HIT_AT_1))
+    return section
+
+
+SECTIONS: List[Callable[[], Section]] = [nlu_section, dialogue_section, retrieval_section]
 
 
 def main() -> int:

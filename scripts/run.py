@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 
+from actions.config import settings
 from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
 
 
@@ -16,7 +17,7 @@ def main() -> int:
     try:
         model = trained_model()
         print("run: starting the action server, the Rasa server and the demo page ...", flush=True)
-        stack = start_stack(model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db")
+        stack = start_stack(model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db", kb_url=settings().kb_url)
     except StackError as error:
         print(f"run: {error}", file=sys.stderr)
         return 1

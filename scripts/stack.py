@@ -37,6 +37,7 @@ class Ports:
 class Stack:
     ports: Ports
     workdir: Path
+    kb_url: Optional[str] = None
     processes: List[subprocess.Popen] = field(default_factory=list)
     logs: List[IO[bytes]] = field(default_factory=list)
 
@@ -109,11 +110,12 @@ def _wait_until(stack: Stack, name: str, process: subprocess.Popen, url: str, re
     raise StackError(f"{name} was not ready after {timeout:.0f} s (log: {stack.workdir / (name + '.log')})")
 
 
-def start_actions(stack: Stack, timeout: float = 60) -> float:
+def start_actions(stack: Stack, kb_url: Optional[str] = None, timeout: float = 60) -> float:
     process = _spawn(
         stack,
         "actions",
         [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(stack.ports.actions)],
+        env={"TANDEM_KB_URL": kb_url} if kb_url else None,
     )
     return _wait_until(stack, "actions", process, f"{stack.actions_url}/health", lambda r: True, timeout)
 
@@ -153,11 +155,26 @@ def start_web(stack: Stack, timeout: float = 20) -> float:
     return _wait_until(stack, "web", process, f"{stack.web_url}/health", lambda r: True, timeout)
 
 
-def start_stack(model: Path, ports: Ports, workdir: Path, tracker_db: Path, web: bool = True) -> Stack:
+def sync_knowledge_base(kb_url: str) -> None:
+    """Publish data/kb/ into the store the action server reads; problems are printed, not fatal."""
+    from actions.knowledge.articles import known_intents
+    from actions.knowledge.store import KnowledgeStore
+
+    report = KnowledgeStore(kb_url).sync(ROOT / "data" / "kb", known_intents(ROOT / "domain.yml"))
+    for problem in report.problems:
+        print(f"kb: {problem}", file=sys.stderr)
+
+
+def start_stack(
+    model: Path, ports: Ports, workdir: Path, tracker_db: Path, web: bool = True, kb_url: Optional[str] = None
+) -> Stack:
+    """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first."""
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(ports=ports, workdir=workdir)
+    stack = Stack(ports=ports, workdir=workdir, kb_url=kb_url)
     try:
-        start_actions(stack)
+        if kb_url:
+            sync_knowledge_base(kb_url)
+        start_actions(stack, kb_url)
         start_rasa(stack, model, write_endpoints(stack, tracker_db))
         if web:
             start_web(stack)

@@ -73,7 +73,8 @@ def model_path() -> Path:
 @pytest.fixture(scope="session")
 def stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
-    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db") as running:
+    kb_url = f"sqlite:///{workdir / 'kb.db'}"
+    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url) as running:
         yield running
 
 

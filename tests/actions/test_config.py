@@ -15,3 +15,33 @@ def test_reads_the_environment():
 def test_rejects_unusable_limits(raw):
     with pytest.raises(ConfigError, match="TANDEM_FAILED_ATTEMPT_LIMIT"):
         ActionSettings.from_env({"TANDEM_FAILED_ATTEMPT_LIMIT": raw})
+
+
+def test_reads_retrieval_thresholds_from_the_file(tmp_path):
+    settings_file = tmp_path / "knowledge.yml"
+    settings_file.write_text("confident: 0.6\nambiguous: 0.2\n")
+
+    settings = ActionSettings.from_env({"TANDEM_KB_SETTINGS": str(settings_file), "TANDEM_KB_URL": "sqlite://"})
+
+    assert settings.kb_thresholds.confident == 0.6
+    assert settings.kb_url == "sqlite://"
+    assert "sqlite" not in repr(settings), "the store URL may hold a password"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("confidnt: 0.6\n", "unknown setting"),
+        ("confident: high\n", "confident must be a number"),
+        ("confident: 0.2\nambiguous: 0.4\n", "must not exceed"),
+        ("max_choices: 9\n", "max_choices"),
+        ("- 1\n", "mapping"),
+    ],
+    ids=["typo", "not-a-number", "inverted", "too-many-choices", "not-a-mapping"],
+)
+def test_rejects_bad_retrieval_settings(tmp_path, content, message):
+    settings_file = tmp_path / "knowledge.yml"
+    settings_file.write_text(content)
+
+    with pytest.raises(ConfigError, match=message):
+        ActionSettings.from_env({"TANDEM_KB_SETTINGS": str(settings_file)})

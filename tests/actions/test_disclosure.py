@@ -4,19 +4,25 @@ from actions.disclosure import ActionMoreDetail, ActionNotHelpful, ActionProblem
 from tests.conftest import action_event, bot_event, user_event
 
 
+def with_responses(domain, *names):
+    """The real domain plus responses a designer could add."""
+    return {**domain, "responses": {**domain["responses"], **{n: [{"text": n}] for n in names}}}
+
+
 async def test_more_detail_expands_the_latest_answer(make_tracker, dispatcher, domain):
+    domain = with_responses(domain, "utter_store_hours", "utter_store_hours_more")
     tracker = make_tracker(
         [
-            user_event("where is my order", "order_status"),
-            action_event("utter_order_status"),
-            bot_event("utter_order_status"),
+            user_event("when are you open", "chitchat"),
+            action_event("utter_store_hours"),
+            bot_event("utter_store_hours"),
             user_event("tell me more", "tell_me_more"),
         ]
     )
 
     await ActionMoreDetail().run(dispatcher, tracker, domain)
 
-    assert [m["response"] for m in dispatcher.messages] == ["utter_order_status_more"]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_store_hours_more"]
 
 
 async def test_a_button_can_ask_for_a_specific_detail(make_tracker, dispatcher, domain):
@@ -31,8 +37,9 @@ async def test_a_button_can_ask_for_a_specific_detail(make_tracker, dispatcher, 
 
 
 async def test_asking_again_after_the_detail_does_not_repeat_it(make_tracker, dispatcher, domain):
+    domain = with_responses(domain, "utter_store_hours", "utter_store_hours_more")
     tracker = make_tracker(
-        [bot_event("utter_order_status"), bot_event("utter_order_status_more"), user_event("more", "tell_me_more")]
+        [bot_event("utter_store_hours"), bot_event("utter_store_hours_more"), user_event("more", "tell_me_more")]
     )
 
     await ActionMoreDetail().run(dispatcher, tracker, domain)

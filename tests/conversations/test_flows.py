@@ -29,13 +29,14 @@ def test_greeting_offers_choices_as_buttons(conversation):
 
 
 def test_progressive_disclosure(conversation):
-    first = conversation.say("where is my parcel, it hasnt arrived")
-    assert [b["payload"] for b in first[0]["buttons"]][0] == "/tell_me_more"
+    [first] = conversation.say("how long does a refund take to show up on my paypal")
+    assert [b["payload"] for b in first["buttons"]] == ["/problem_solved", "/tell_me_more", "/not_helpful"]
 
-    conversation.say("/tell_me_more")
+    [detail] = conversation.say("/tell_me_more")
     conversation.say("/tell_me_more")
 
-    assert conversation.responses() == ["utter_order_status", "utter_order_status_more", "utter_no_more_detail"]
+    assert conversation.responses() == ["utter_kb_answer", "utter_kb_detail", "utter_no_more_detail"]
+    assert len(detail["text"]) > len(first["text"])
 
 
 def test_failed_payment_offers_retry_change_and_billing(conversation):
@@ -48,6 +49,7 @@ def test_failed_payment_offers_retry_change_and_billing(conversation):
     conversation.say(payloads[2])
 
     assert conversation.responses()[-2:] == ["utter_more_payment_retry", "utter_handoff"]
+    assert conversation.responses()[0] == "utter_payment_failed"
     slots = conversation.tracker()["slots"]
     assert slots["handoff_reason"] == "customer_request"
     assert slots["queue"] == "billing"
@@ -77,6 +79,9 @@ def test_out_of_scope_is_honest_and_says_what_it_can_do(conversation):
 def test_entities_are_extracted_into_slots(conversation):
     conversation.say("where is order AC-482913? my email is jane.doe@example.com")
 
+    user = [e for e in conversation.tracker()["events"] if e["event"] == "user"][-1]
+    assert sorted(e["value"] for e in user["parse_data"]["entities"]) == ["AC-482913", "jane.doe@example.com"]
+
     slots = conversation.tracker()["slots"]
     assert slots["order_number"] == "AC-482913"
     assert slots["email"] == "jane.doe@example.com"
@@ -91,7 +96,7 @@ def test_escalation_slots_are_in_the_tracker_from_the_start(conversation):
 
 
 def test_not_helpful_twice_hands_off_with_repeated_failure(conversation):
-    conversation.say("how do i get an invoice")
+    conversation.say("where can i download the pdf invoice for my order")
     conversation.say("/not_helpful")
     assert conversation.tracker()["slots"]["failed_attempts"] == 1.0
 

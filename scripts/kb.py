@@ -1,0 +1,88 @@
+"""Knowledge-base command line: check the articles, publish them to the store, report on them.
+
+    python -m scripts.kb validate [--kb-dir data/kb] [--domain domain.yml]
+    python -m scripts.kb sync     [--kb-dir data/kb] [--domain domain.yml] [--url URL] [--strict]
+    python -m scripts.kb report   [--url URL] [--today YYYY-MM-DD]
+
+The store URL comes from ``--url``, else ``TANDEM_KB_URL``, else ``sqlite:///<project>/var/kb.db``.
+Problems print as ``file:line: message`` so editors and CI can jump to them.
+
+Exit codes: 0 fine; 1 problems (``validate``, or ``sync --strict``); 2 bad usage or no such directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+from actions.knowledge.articles import known_intents, validate_directory
+from actions.knowledge.store import KnowledgeStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_url(env: Optional[Mapping[str, str]] = None) -> str:
+    env = os.environ if env is None else env
+    return env.get("TANDEM_KB_URL") or f"sqlite:///{ROOT / 'var' / 'kb.db'}"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--kb-dir", type=Path, default=ROOT / "data" / "kb", help="article directory (default: data/kb)")
+    common.add_argument("--domain", type=Path, default=ROOT / "domain.yml", help="domain whose intents topics must name")
+    common.add_argument("--url", default=None, help="store URL (default: $TANDEM_KB_URL or sqlite:///var/kb.db)")
+    common.add_argument("--today", type=date.fromisoformat, default=None, help="date for staleness (default: today)")
+    parser = argparse.ArgumentParser(prog="python -m scripts.kb", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("validate", parents=[common], help="check every article; exit 1 on any problem")
+    sync = commands.add_parser("sync", parents=[common], help="publish valid articles, keep the last good version of others")
+    sync.add_argument("--strict", action="store_true", help="exit 1 when any article was rejected")
+    commands.add_parser("report", parents=[common], help="print the content report as Markdown")
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    articles, problems = validate_directory(args.kb_dir, known_intents(args.domain))
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"kb: {len(problems)} problem(s), {len(articles)} articles OK", file=sys.stderr)
+        return 1
+    print(f"kb: {len(articles)} articles OK")
+    return 0
+
+
+def _sync(args: argparse.Namespace, store: KnowledgeStore) -> int:
+    report = store.sync(args.kb_dir, known_intents(args.domain), today=args.today)
+    print(report.summary())
+    for problem in report.problems:
+        print(problem)
+    return 1 if args.strict and not report.ok else 0
+
+
+def _report(args: argparse.Namespace, store: KnowledgeStore) -> int:
+    print(store.report(args.today or date.today()).to_markdown(), end="")
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args)
+        store = KnowledgeStore(args.url or default_url())
+        try:
+            return _sync(args, store) if args.command == "sync" else _report(args, store)
+        finally:
+            store.close()
+    except FileNotFoundError as error:
+        print(f"kb: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
