@@ -44,7 +44,7 @@ def test_ask_click_reload_and_keep_history(page, stack):
 
     tracker = requests.get(f"{stack.rasa_url}/conversations/{session_id(page)}/tracker", timeout=30).json()
     responses = [(e.get("metadata") or {}).get("utter_action") for e in tracker["events"] if e["event"] == "bot"]
-    assert responses == ["utter_greet", "utter_order_status"]
+    assert responses == ["utter_greet", "utter_kb_choices"]
     user_metadata = [e.get("metadata") or {} for e in tracker["events"] if e["event"] == "user"]
     assert user_metadata[0]["page_url"].startswith(stack.web_url)
     assert user_metadata[0]["customer_tier"] == "vip"

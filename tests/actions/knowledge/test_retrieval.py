@@ -9,7 +9,7 @@ import pytest
 
 from actions.knowledge.articles import known_intents, validate_directory
 from actions.knowledge.evaluation import evaluate, load_cases
-from actions.knowledge.retrieval import KnowledgeIndex, Outcome, QueryEncoder, Thresholds, query_text
+from actions.knowledge.retrieval import KnowledgeIndex, Outcome, Thresholds, query_text
 from scripts.stack import ROOT
 
 TODAY = date(2026, 11, 23)
