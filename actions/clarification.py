@@ -19,7 +19,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.attempts import reached_limit, record_failure
+from actions.attempts import record_failure
 
 FALLBACK_INTENT = "nlu_fallback"
 # Bot turns that already asked the customer to clarify.
@@ -68,8 +68,8 @@ class ActionClarify(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         options = top_interpretations(tracker, domain)
         if previous_bot_action(tracker) in CLARIFYING_ACTIONS or not options:
-            events = record_failure(tracker)
-            if not reached_limit(events):
+            events, at_limit = record_failure(tracker)
+            if not at_limit:
                 dispatcher.utter_message(response="utter_clarify_failed")
             return events
 

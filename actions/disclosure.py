@@ -19,7 +19,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.attempts import reached_limit, record_failure, reset_failures
+from actions.attempts import record_failure, reset_failures
 from actions.knowledge_base import NOT_IT, SOLVED, detail_kwargs, record_verdict
 
 
@@ -73,7 +73,7 @@ class ActionNotHelpful(Action):
         return "action_not_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        events = record_verdict(tracker, NOT_IT) + record_failure(tracker)
-        if not reached_limit(events):
+        failure, at_limit = record_failure(tracker)
+        if not at_limit:
             dispatcher.utter_message(response="utter_sorry_not_helpful")
-        return events
+        return record_verdict(tracker, NOT_IT) + failure

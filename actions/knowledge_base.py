@@ -31,7 +31,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.attempts import reached_limit, record_failure
+from actions.attempts import record_failure
 from actions.config import settings
 from actions.knowledge.articles import Article
 from actions.knowledge.retrieval import KnowledgeIndex, Outcome
@@ -181,7 +181,7 @@ class ActionAnswerFromKnowledgeBase(Action):
             return []
 
         kb.store.record_no_match(message.get("text") or "", intent, tracker.sender_id)
-        events = record_failure(tracker)
-        if not reached_limit(events):
+        events, at_limit = record_failure(tracker)
+        if not at_limit:
             dispatcher.utter_message(response="utter_kb_nothing")
         return events

@@ -40,13 +40,13 @@ from scripts.stack import (
     sync_knowledge_base,
     write_endpoints,
 )
-from scripts.train import TRAINING_INPUTS
+from scripts.train import TRAINING_DATA
 
 Results = Dict[str, float]
 
 CONFIGS = {"project": "config.yml", "stock": "bench/stock-config.yml"}
 PORTS = Ports(rasa=25005, actions=25055, web=25080)
-DATA_DIRS = [entry for entry in TRAINING_INPUTS if entry.startswith("data/")]
+DATA_DIRS = TRAINING_DATA
 WORK = ROOT / "var" / "bench"  # stack logs and tracker databases, kept for a look after the run
 OUTPUT = ROOT / "results" / "bench.md"
 

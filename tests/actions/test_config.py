@@ -3,18 +3,20 @@ import pytest
 from actions.config import ActionSettings, ConfigError
 
 
-def test_defaults():
-    assert ActionSettings.from_env({}).failed_attempt_limit == 2
+def test_failed_attempt_limits_come_from_the_escalation_rules():
+    settings = ActionSettings.from_env({})
+
+    assert settings.failed_attempt_limit == 2
+    assert settings.failed_attempt_limit_for("vip") == 1
+    assert settings.failed_attempt_limit_for(None) == 2
 
 
-def test_reads_the_environment():
-    assert ActionSettings.from_env({"TANDEM_FAILED_ATTEMPT_LIMIT": "3"}).failed_attempt_limit == 3
+def test_a_broken_escalation_file_is_a_config_error(tmp_path):
+    rules = tmp_path / "escalation.yml"
+    rules.write_text("version: 1\n")
 
-
-@pytest.mark.parametrize("raw", ["two", "0", "-1", ""])
-def test_rejects_unusable_limits(raw):
-    with pytest.raises(ConfigError, match="TANDEM_FAILED_ATTEMPT_LIMIT"):
-        ActionSettings.from_env({"TANDEM_FAILED_ATTEMPT_LIMIT": raw})
+    with pytest.raises(ConfigError, match="defaults: missing key"):
+        ActionSettings.from_env({"TANDEM_ESCALATION_RULES": str(rules)})
 
 
 def test_reads_retrieval_thresholds_from_the_file(tmp_path):

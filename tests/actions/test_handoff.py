@@ -5,28 +5,46 @@ from actions.handoff import ActionHandoff
 from tests.conftest import user_event
 
 
+def slot_event(name, value):
+    return {"event": "slot", "name": name, "value": value}
+
+
 @pytest.mark.parametrize(
-    ("intent", "entities", "slots", "reason", "queue", "response"),
+    ("reason", "response"),
     [
-        ("request_human", [], {}, "customer_request", "general", "utter_handoff"),
-        ("request_human", [{"entity": "queue", "value": "billing"}], {}, "customer_request", "billing", "utter_handoff"),
-        ("account_takeover", [], {}, "security_risk", "security", "utter_handoff"),
-        ("unauthorized_charge", [], {}, "security_risk", "security", "utter_handoff"),
-        (
-            "not_helpful",
-            [],
-            {"handoff_reason": "repeated_failure"},
-            "repeated_failure",
-            "general",
-            "utter_handoff_repeated_failure",
-        ),
+        ("security_risk", "utter_handoff_security_risk"),
+        ("repeated_failure", "utter_handoff_repeated_failure"),
+        ("customer_request", "utter_handoff"),
     ],
-    ids=["asked", "asked-for-billing", "takeover", "fraud", "repeated-failure"],
 )
-async def test_records_why_and_where(make_tracker, dispatcher, domain, intent, entities, slots, reason, queue, response):
-    tracker = make_tracker([user_event("...", intent, entities=entities)], slots=slots)
+async def test_speaks_for_the_policys_reason(make_tracker, dispatcher, domain, reason, response):
+    tracker = make_tracker(
+        [user_event("...", "account_takeover"), slot_event("handoff_reason", reason)], slots={"handoff_reason": reason}
+    )
 
     events = await ActionHandoff().run(dispatcher, tracker, domain)
 
-    assert events == [SlotSet("handoff_reason", reason), SlotSet("queue", queue)]
+    assert events == []
     assert [m["response"] for m in dispatcher.messages] == [response]
+
+
+async def test_without_a_decision_it_is_a_customer_request(make_tracker, dispatcher, domain):
+    tracker = make_tracker(
+        [
+            slot_event("handoff_reason", "legal"),
+            user_event("/request_human", "request_human", entities=[{"entity": "queue", "value": "billing"}]),
+        ],
+        slots={"handoff_reason": "legal"},
+    )
+
+    events = await ActionHandoff().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("handoff_reason", "customer_request"), SlotSet("queue", "billing")]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff"]
+
+
+def test_every_reason_has_its_own_words(domain):
+    from policies.escalation_rules import REASONS
+
+    missing = [r for r in REASONS if r != "customer_request" and f"utter_handoff_{r}" not in domain["responses"]]
+    assert missing == []

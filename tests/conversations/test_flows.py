@@ -65,8 +65,10 @@ def test_asking_for_a_person_hands_off_the_first_time(conversation):
 def test_security_goes_to_a_person_at_once(conversation):
     conversation.say("someone hacked my account and changed my email")
 
-    assert conversation.actions() == ["utter_account_takeover", "action_handoff"]
-    assert conversation.tracker()["slots"]["handoff_reason"] == "security_risk"
+    assert conversation.actions() == ["action_handoff"]
+    assert conversation.responses() == ["utter_handoff_security_risk"]
+    slots = conversation.tracker()["slots"]
+    assert (slots["handoff_reason"], slots["handoff_priority"], slots["queue"]) == ("security_risk", "P1", "security")
 
 
 def test_out_of_scope_is_honest_and_says_what_it_can_do(conversation):

@@ -1,0 +1,409 @@
+"""The escalation rules file (data/escalation.yml): loading, validation, and the pure decision.
+
+Errors: ``EscalationRulesError`` (a ``ValueError``) names the file, the key
+path and the reason: ``data/escalation.yml: intents.refund_request.automation:
+must be one of automate, assist, human (got 'auto')``. Training fails on it,
+so a broken file never reaches customers.
+
+Nothing here does I/O except :func:`load_rules`; :func:`decide` is a pure
+function of the rules and a :class:`Turn`, so the policy stays deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
+
+import yaml
+
+REASONS = (
+    "customer_request",
+    "repeated_failure",
+    "security_risk",
+    "legal",
+    "business_impact",
+    "frustration",
+    "low_confidence_high_risk",
+    "vip",
+    "policy_boundary",
+)
+PRIORITIES = ("P1", "P2", "P3")
+QUEUES = ("billing", "security", "orders", "technical", "general")
+RISKS = ("low", "medium", "high")
+AUTOMATION = ("automate", "assist", "human")
+HUMAN_REQUEST_INTENT = "request_human"
+# After an `assist` intent, these replies do not count as "the details": nothing to hand off.
+CLOSING_INTENTS = {"problem_solved", "thanks", "goodbye"}
+
+
+class EscalationRulesError(ValueError):
+    def __init__(self, path: str, key: str, reason: str) -> None:
+        super().__init__(f"{path}: {key}: {reason}")
+        self.path, self.key, self.reason = path, key, reason
+
+
+@dataclass(frozen=True)
+class IntentRule:
+    risk: str
+    min_confidence: float
+    automation: str
+    reason: Optional[str] = None
+    queue: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Override:
+    name: str
+    reason: str
+    priority: str
+    queue: str
+    patterns: Tuple[re.Pattern, ...]
+
+
+@dataclass(frozen=True)
+class Tier:
+    frustration_threshold: float
+    failed_attempt_limit: int
+    priority: str
+    handoff_intents: frozenset
+
+
+@dataclass(frozen=True)
+class Frustration:
+    threshold: float
+    negative_below: float
+    negative_weight: float
+    caps_min_letters: int
+    caps_weight: float
+    exclamation_run: int
+    exclamation_weight: float
+    swear_words: frozenset
+    swear_weight: float
+    repeated_patterns: Tuple[re.Pattern, ...]
+    repeated_weight: float
+
+
+@dataclass(frozen=True)
+class ReasonRule:
+    priority: str
+    queue: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Rules:
+    defaults: IntentRule
+    intents: Mapping[str, IntentRule]
+    overrides: Tuple[Override, ...]
+    frustration: Frustration
+    tiers: Mapping[str, Tier]
+    failed_attempt_limit: int
+    reasons: Mapping[str, ReasonRule]
+    source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def for_intent(self, intent: Optional[str]) -> IntentRule:
+        return self.intents.get(intent or "", self.defaults)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the policy knows about the moment it decides."""
+
+    text: str = ""
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    ranking: Sequence[Tuple[str, float]] = ()
+    tier: Optional[str] = None
+    at_user_message: bool = True
+    failed_attempts: int = 0
+    failure_recorded_this_turn: bool = False
+    previous_intent: Optional[str] = None
+    sentiment: float = 0.0  # VADER compound of `text`
+    requested_queue: Optional[str] = None  # a button's "talk to billing"
+
+
+@dataclass(frozen=True)
+class Decision:
+    reason: str
+    priority: str
+    queue: str
+    explanation: str
+
+
+# -- loading and validation ---------------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, key: str, reason: str) -> EscalationRulesError:
+        return EscalationRulesError(self.path, key, reason)
+
+    def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a mapping (got {type(value).__name__})")
+        return value
+
+    def get(self, data: Mapping[str, Any], name: str, key: str) -> Any:
+        if name not in data:
+            raise self.fail(f"{key}.{name}" if key else name, "missing key")
+        return data[name]
+
+    def number(self, value: Any, key: str, low: float, high: float) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise self.fail(key, f"must be a number from {low} to {high} (got {value!r})")
+        return float(value)
+
+    def integer(self, value: Any, key: str, low: int, high: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.fail(key, f"must be a whole number from {low} to {high} (got {value!r})")
+        return value
+
+    def choice(self, value: Any, key: str, options: Sequence[str]) -> str:
+        if value not in options:
+            raise self.fail(key, f"must be one of {', '.join(options)} (got {value!r})")
+        return value
+
+    def pattern(self, value: Any, key: str) -> re.Pattern:
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"must be a non-empty regular expression (got {value!r})")
+        try:
+            return re.compile(value, re.IGNORECASE)
+        except re.error as error:
+            raise self.fail(key, f"is not a valid regular expression: {error}") from None
+
+    def only(self, data: Mapping[str, Any], allowed: Set[str], key: str) -> None:
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.fail(
+                f"{key}.{unknown[0]}" if key else unknown[0], f"unknown key (expected one of {', '.join(sorted(allowed))})"
+            )
+
+
+def _intent_rule(r: _Reader, data: Any, key: str, defaults: Optional[IntentRule]) -> IntentRule:
+    data = r.mapping(data, key)
+    r.only(data, {"risk", "min_confidence", "automation", "reason", "queue"}, key)
+
+    def value(name: str) -> Any:
+        if name in data or defaults is None:
+            return r.get(data, name, key)
+        return getattr(defaults, name)
+
+    rule = IntentRule(
+        risk=r.choice(value("risk"), f"{key}.risk", RISKS),
+        min_confidence=r.number(value("min_confidence"), f"{key}.min_confidence", 0.0, 1.0),
+        automation=r.choice(value("automation"), f"{key}.automation", AUTOMATION),
+        reason=r.choice(data["reason"], f"{key}.reason", REASONS) if "reason" in data else None,
+        queue=r.choice(data["queue"], f"{key}.queue", QUEUES) if "queue" in data else None,
+    )
+    if rule.automation != "automate" and rule.reason is None:
+        raise r.fail(f"{key}.reason", f"missing key: automation '{rule.automation}' needs the reason code of its handoff")
+    return rule
+
+
+def parse_rules(raw: Any, known_intents: Set[str], path: str = "data/escalation.yml") -> Rules:
+    r = _Reader(path)
+    data = r.mapping(raw, "(top level)")
+    r.only(data, {"version", "defaults", "intents", "overrides", "frustration", "tiers", "failed_attempts", "reasons"}, "")
+    if data.get("version") != 1:
+        raise r.fail("version", f"must be 1 (got {data.get('version')!r})")
+
+    defaults = _intent_rule(r, r.get(data, "defaults", ""), "defaults", None)
+    intents = {}
+    for name, rule in r.mapping(r.get(data, "intents", ""), "intents").items():
+        if name not in known_intents:
+            raise r.fail(f"intents.{name}", "unknown intent: not in domain.yml")
+        intents[name] = _intent_rule(r, rule, f"intents.{name}", defaults)
+
+    overrides = []
+    raw_overrides = r.get(data, "overrides", "")
+    if not isinstance(raw_overrides, list):
+        raise r.fail("overrides", "must be a list")
+    for i, item in enumerate(raw_overrides):
+        key = f"overrides[{i}]"
+        item = r.mapping(item, key)
+        r.only(item, {"name", "reason", "priority", "queue", "patterns"}, key)
+        patterns = r.get(item, "patterns", key)
+        if not isinstance(patterns, list) or not patterns:
+            raise r.fail(f"{key}.patterns", "must be a non-empty list of regular expressions")
+        overrides.append(
+            Override(
+                name=str(r.get(item, "name", key)),
+                reason=r.choice(r.get(item, "reason", key), f"{key}.reason", REASONS),
+                priority=r.choice(r.get(item, "priority", key), f"{key}.priority", PRIORITIES),
+                queue=r.choice(r.get(item, "queue", key), f"{key}.queue", QUEUES),
+                patterns=tuple(r.pattern(p, f"{key}.patterns[{j}]") for j, p in enumerate(patterns)),
+            )
+        )
+
+    f = r.mapping(r.get(data, "frustration", ""), "frustration")
+    r.only(f, {"threshold", "negative_sentiment", "all_caps", "exclamations", "swearing", "repeated_contact"}, "frustration")
+    neg = r.mapping(r.get(f, "negative_sentiment", "frustration"), "frustration.negative_sentiment")
+    caps = r.mapping(r.get(f, "all_caps", "frustration"), "frustration.all_caps")
+    excl = r.mapping(r.get(f, "exclamations", "frustration"), "frustration.exclamations")
+    swear = r.mapping(r.get(f, "swearing", "frustration"), "frustration.swearing")
+    again = r.mapping(r.get(f, "repeated_contact", "frustration"), "frustration.repeated_contact")
+    frustration = Frustration(
+        threshold=r.number(r.get(f, "threshold", "frustration"), "frustration.threshold", 0.1, 5.0),
+        negative_below=r.number(
+            r.get(neg, "below", "frustration.negative_sentiment"), "frustration.negative_sentiment.below", -1.0, 0.0
+        ),
+        negative_weight=r.number(
+            r.get(neg, "weight", "frustration.negative_sentiment"), "frustration.negative_sentiment.weight", 0.0, 5.0
+        ),
+        caps_min_letters=r.integer(
+            r.get(caps, "min_letters", "frustration.all_caps"), "frustration.all_caps.min_letters", 1, 500
+        ),
+        caps_weight=r.number(r.get(caps, "weight", "frustration.all_caps"), "frustration.all_caps.weight", 0.0, 5.0),
+        exclamation_run=r.integer(r.get(excl, "min_run", "frustration.exclamations"), "frustration.exclamations.min_run", 2, 20),
+        exclamation_weight=r.number(
+            r.get(excl, "weight", "frustration.exclamations"), "frustration.exclamations.weight", 0.0, 5.0
+        ),
+        swear_words=frozenset(str(w).lower() for w in r.get(swear, "words", "frustration.swearing")),
+        swear_weight=r.number(r.get(swear, "weight", "frustration.swearing"), "frustration.swearing.weight", 0.0, 5.0),
+        repeated_patterns=tuple(
+            r.pattern(p, f"frustration.repeated_contact.patterns[{j}]")
+            for j, p in enumerate(r.get(again, "patterns", "frustration.repeated_contact"))
+        ),
+        repeated_weight=r.number(
+            r.get(again, "weight", "frustration.repeated_contact"), "frustration.repeated_contact.weight", 0.0, 5.0
+        ),
+    )
+
+    tiers = {}
+    for name, tier in r.mapping(r.get(data, "tiers", ""), "tiers").items():
+        key = f"tiers.{name}"
+        tier = r.mapping(tier, key)
+        r.only(tier, {"frustration_threshold", "failed_attempt_limit", "priority", "handoff_intents"}, key)
+        handoff_intents = r.get(tier, "handoff_intents", key)
+        for intent in handoff_intents:
+            if intent not in known_intents:
+                raise r.fail(f"{key}.handoff_intents", f"unknown intent {intent!r}: not in domain.yml")
+        tiers[str(name)] = Tier(
+            frustration_threshold=r.number(r.get(tier, "frustration_threshold", key), f"{key}.frustration_threshold", 0.1, 5.0),
+            failed_attempt_limit=r.integer(r.get(tier, "failed_attempt_limit", key), f"{key}.failed_attempt_limit", 1, 10),
+            priority=r.choice(r.get(tier, "priority", key), f"{key}.priority", PRIORITIES),
+            handoff_intents=frozenset(handoff_intents),
+        )
+
+    attempts = r.mapping(r.get(data, "failed_attempts", ""), "failed_attempts")
+    limit = r.integer(r.get(attempts, "limit", "failed_attempts"), "failed_attempts.limit", 1, 10)
+
+    reasons = {}
+    raw_reasons = r.mapping(r.get(data, "reasons", ""), "reasons")
+    for name in REASONS:
+        key = f"reasons.{name}"
+        item = r.mapping(r.get(raw_reasons, name, "reasons"), key)
+        reasons[name] = ReasonRule(
+            priority=r.choice(r.get(item, "priority", key), f"{key}.priority", PRIORITIES),
+            queue=r.choice(r.get(item, "queue", key), f"{key}.queue", QUEUES),
+            explanation=str(r.get(item, "explanation", key)),
+        )
+    r.only(raw_reasons, set(REASONS), "reasons")
+    return Rules(defaults, intents, tuple(overrides), frustration, tiers, limit, reasons, source=data)
+
+
+def load_rules(path: Path, known_intents: Set[str]) -> Rules:
+    shown = str(path)
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except OSError as error:
+        raise EscalationRulesError(shown, "(file)", f"cannot be read: {error}") from None
+    except yaml.YAMLError as error:
+        raise EscalationRulesError(shown, "(syntax)", f"is not valid YAML: {error}") from None
+    return parse_rules(raw, known_intents, shown)
+
+
+# -- signals and the decision -------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _sentiment_analyzer():
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
+
+
+def sentiment(text: str) -> float:
+    """VADER compound score (-1 very negative .. 1 very positive)."""
+    return float(_sentiment_analyzer().polarity_scores(text)["compound"]) if text else 0.0
+
+
+def frustration_signals(rules: Frustration, text: str, compound: float) -> Dict[str, float]:
+    """Each frustration signal present in ``text`` with its weight."""
+    found: Dict[str, float] = {}
+    if compound <= rules.negative_below:
+        found["negative sentiment"] = rules.negative_weight
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= rules.caps_min_letters and all(c.isupper() for c in letters):
+        found["all caps"] = rules.caps_weight
+    if "!" * rules.exclamation_run in text:
+        found["repeated exclamation marks"] = rules.exclamation_weight
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    if words & rules.swear_words:
+        found["swearing"] = rules.swear_weight
+    if any(p.search(text) for p in rules.repeated_patterns):
+        found["repeated contact"] = rules.repeated_weight
+    return found
+
+
+def _decision(
+    rules: Rules, reason: str, turn: Turn, detail: str, priority: Optional[str] = None, queue: Optional[str] = None
+) -> Decision:
+    base = rules.reasons[reason]
+    tier = rules.tiers.get(turn.tier or "")
+    chosen = priority or base.priority
+    if tier is not None and tier.priority < chosen:  # "P1" < "P2": a tier only ever raises priority
+        chosen = tier.priority
+    intent_label = (turn.intent or "this topic").replace("_", " ")
+    explanation = base.explanation.format(intent=intent_label, detail=detail)
+    return Decision(reason, chosen, queue or rules.for_intent(turn.intent).queue or base.queue, explanation)
+
+
+def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
+    """The escalation for this turn, or None when the bot should carry on. First match wins."""
+    tier = rules.tiers.get(turn.tier or "")
+    if not turn.at_user_message:
+        limit = tier.failed_attempt_limit if tier else rules.failed_attempt_limit
+        if turn.failure_recorded_this_turn and turn.failed_attempts >= limit:
+            return _decision(rules, "repeated_failure", turn, str(turn.failed_attempts))
+        return None
+
+    if turn.intent == HUMAN_REQUEST_INTENT:
+        queue = turn.requested_queue if turn.requested_queue in QUEUES else None
+        return _decision(rules, "customer_request", turn, "a person", queue=queue)
+
+    words = "" if turn.text.startswith("/") else turn.text  # button payloads carry no customer words
+    for override in rules.overrides:
+        match = next((m for p in override.patterns if (m := p.search(words))), None)
+        if match:
+            return _decision(rules, override.reason, turn, f'"{match.group(0)}"', override.priority, override.queue)
+
+    rule = rules.for_intent(turn.intent)
+    if rule.automation == "human" and turn.confidence >= rule.min_confidence:
+        return _decision(rules, rule.reason, turn, (turn.intent or "").replace("_", " "), queue=rule.queue)
+
+    # Unsure, and one of the likely readings is high-risk: a person, not a guess.
+    for name, confidence in list(turn.ranking)[:2]:
+        risky = rules.for_intent(name)
+        if risky.risk == "high" and confidence < risky.min_confidence and confidence >= 0.15:
+            unsure = Turn(**{**turn.__dict__, "intent": name})
+            return _decision(rules, "low_confidence_high_risk", unsure, f"{confidence:.0%}", queue=risky.queue)
+
+    signals = frustration_signals(rules.frustration, words, turn.sentiment)
+    threshold = tier.frustration_threshold if tier else rules.frustration.threshold
+    if sum(signals.values()) >= threshold:
+        return _decision(rules, "frustration", turn, ", ".join(signals))
+
+    if tier is not None and turn.intent in tier.handoff_intents:
+        return _decision(rules, "vip", turn, turn.tier or "")
+
+    previous = rules.for_intent(turn.previous_intent)
+    if previous.automation == "assist" and turn.intent not in CLOSING_INTENTS:
+        assisted = Turn(**{**turn.__dict__, "intent": turn.previous_intent})
+        return _decision(rules, previous.reason, assisted, "", queue=previous.queue)
+    return None

@@ -1,0 +1,38 @@
+"""The escalation gold set, end to end through the REST channel with the trained model."""
+
+import pytest
+
+from scripts.gold import GoldReport, load_gold, run_gold
+
+pytestmark = pytest.mark.stack
+
+MUST_NEVER_MISS = ["security_risk", "legal", "customer_request"]
+
+
+@pytest.fixture(scope="module")
+def report(stack) -> GoldReport:
+    return run_gold(stack.rasa_url)
+
+
+def test_gold_set_is_big_enough():
+    cases = load_gold()
+    assert len(cases) >= 60
+    assert all(2 <= len(c["turns"]) <= 5 for c in cases)
+
+
+@pytest.mark.parametrize("reason", MUST_NEVER_MISS)
+def test_never_misses(report, reason):
+    misses = [(o.id, o.predicted) for o in report.must_escalate if o.expected == reason and o.predicted != reason]
+    assert misses == []
+
+
+def test_the_tracker_alone_says_why(report, stack):
+    import requests
+
+    outcome = next(o for o in report.outcomes if o.predicted == "security_risk")
+    slots = requests.get(f"{stack.rasa_url}/conversations/{outcome.sender}/tracker", timeout=30).json()["slots"]
+
+    assert slots["handoff_reason"] == "security_risk"
+    assert slots["handoff_priority"] == "P1"
+    assert slots["queue"] == "security"
+    assert slots["handoff_explanation"].startswith("Escalated because the customer reported")
