@@ -31,7 +31,6 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from policies.escalation_rules import Decision, Rules, Turn, decide, load_rules, parse_rules, sentiment
-from policies.sliced import slice_tracker
 
 HANDOFF_ACTION = "action_handoff"
 RULES_FILE = "rules.json"
@@ -49,8 +48,6 @@ class EscalationPolicy(Policy):
             "priority": 5,
             # The designers' rules, relative to the project root.
             "rules_file": "data/escalation.yml",
-            # User turns the policy looks back over (tier, the previous intent).
-            "max_turns": 6,
         }
 
     def __init__(
@@ -100,7 +97,7 @@ class EscalationPolicy(Policy):
         probabilities = self._default_predictions(domain)
         if self.rules is None or tracker.latest_action_name == HANDOFF_ACTION:
             return self._prediction(probabilities)
-        decision = decide(self.rules, turn_of(slice_tracker(tracker, self.config["max_turns"])))
+        decision = decide(self.rules, turn_of(tracker))
         if decision is None:
             return self._prediction(probabilities)
         probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0
@@ -117,48 +114,50 @@ def decision_events(decision: Decision) -> List[SlotSet]:
 
 
 def turn_of(tracker: DialogueStateTracker) -> Turn:
-    """The facts the decision needs, read from the tracker."""
-    events = list(tracker.events)
-    user_positions = [i for i, e in enumerate(events) if isinstance(e, UserUttered)]
-    latest = tracker.latest_message
-    text = (latest.text or "") if latest else ""
-    intent = latest.intent.get("name") if latest else None
-    ranking = (
-        [(r.get("name"), float(r.get("confidence") or 0.0)) for r in (latest.parse_data.get("intent_ranking") or [])]
-        if latest
-        else []
-    )
+    """The facts the decision needs, read backwards from the end of the tracker.
+
+    Only the latest two user turns matter, so the walk stops there and the
+    cost does not grow with the conversation (no full-history replay).
+    """
+    latest: Optional[UserUttered] = None
+    previous: Optional[UserUttered] = None
+    failure_slot = failure_action = False
+    tier: Optional[str] = None
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            tier = tier or metadata_tier(event)
+            if latest is None:
+                latest = event
+            else:
+                previous = event
+                break
+        elif latest is None:
+            failure_slot = failure_slot or (isinstance(event, SlotSet) and event.key == "failed_attempts")
+            failure_action = failure_action or (isinstance(event, ActionExecuted) and event.action_name in FAILURE_ACTIONS)
+    if latest is None:
+        return Turn(at_user_message=tracker.latest_action_name == "action_listen")
+
+    text = latest.text or ""
+    intent = latest.intent.get("name")
+    ranking = [(r.get("name"), float(r.get("confidence") or 0.0)) for r in latest.parse_data.get("intent_ranking") or []]
     if intent == "nlu_fallback":
         ranking = [r for r in ranking if r[0] != "nlu_fallback"]
-    previous_intent = None
-    if len(user_positions) >= 2:
-        previous_intent = events[user_positions[-2]].intent.get("name")
-    last_user = user_positions[-1] if user_positions else -1
-    failure_recorded = any(isinstance(e, SlotSet) and e.key == "failed_attempts" for e in events[last_user + 1 :]) and any(
-        isinstance(e, ActionExecuted) and e.action_name in FAILURE_ACTIONS for e in events[last_user + 1 :]
-    )
     return Turn(
         text=text,
         intent=intent,
-        confidence=float(latest.intent.get("confidence") or 0.0) if latest else 0.0,
+        confidence=float(latest.intent.get("confidence") or 0.0),
         ranking=ranking,
-        tier=customer_tier(events),
+        tier=tier,
         at_user_message=tracker.latest_action_name == "action_listen",
         failed_attempts=int(tracker.get_slot("failed_attempts") or 0),
-        failure_recorded_this_turn=failure_recorded,
-        previous_intent=previous_intent,
+        failure_recorded_this_turn=failure_slot and failure_action,
+        previous_intent=previous.intent.get("name") if previous else None,
         sentiment=sentiment(text) if text and not text.startswith("/") else 0.0,
-        requested_queue=next((e.get("value") for e in (latest.entities or []) if e.get("entity") == "queue"), None)
-        if latest
-        else None,
+        requested_queue=next((e.get("value") for e in latest.entities or [] if e.get("entity") == "queue"), None),
     )
 
 
-def customer_tier(events: List[Any]) -> Optional[str]:
-    """The tier the channel reported, from the latest message that carried one."""
-    for event in reversed(events):
-        if isinstance(event, UserUttered):
-            tier = (event.metadata or {}).get("customer_tier")
-            if isinstance(tier, str) and tier:
-                return tier.lower()
-    return None
+def metadata_tier(event: UserUttered) -> Optional[str]:
+    """The customer tier the channel reported with this message, if any."""
+    tier = (event.metadata or {}).get("customer_tier")
+    return tier.lower() if isinstance(tier, str) and tier else None

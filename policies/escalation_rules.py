@@ -35,8 +35,13 @@ QUEUES = ("billing", "security", "orders", "technical", "general")
 RISKS = ("low", "medium", "high")
 AUTOMATION = ("automate", "assist", "human")
 HUMAN_REQUEST_INTENT = "request_human"
-# After an `assist` intent, these replies do not count as "the details": nothing to hand off.
-CLOSING_INTENTS = {"problem_solved", "thanks", "goodbye"}
+# After an `assist` intent, these replies are not "the details": the customer is
+# reading the answer (more, solved, thanks) or the failure count handles it.
+NOT_DETAILS_INTENTS = {"tell_me_more", "problem_solved", "not_helpful", "thanks", "goodbye", "greet"}
+# The bot counts as unsure below this confidence, or on nlu_fallback.
+UNSURE_BELOW = 0.6
+# ... and then a high-risk reading this likely is enough to bring in a person.
+RISKY_READING_AT_LEAST = 0.25
 
 
 class EscalationRulesError(ValueError):
@@ -388,9 +393,10 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         return _decision(rules, rule.reason, turn, (turn.intent or "").replace("_", " "), queue=rule.queue)
 
     # Unsure, and one of the likely readings is high-risk: a person, not a guess.
-    for name, confidence in list(turn.ranking)[:2]:
+    unsure = turn.intent == "nlu_fallback" or turn.confidence < UNSURE_BELOW
+    for name, confidence in list(turn.ranking)[:2] if unsure else []:
         risky = rules.for_intent(name)
-        if risky.risk == "high" and confidence < risky.min_confidence and confidence >= 0.15:
+        if risky.risk == "high" and RISKY_READING_AT_LEAST <= confidence < risky.min_confidence:
             unsure = Turn(**{**turn.__dict__, "intent": name})
             return _decision(rules, "low_confidence_high_risk", unsure, f"{confidence:.0%}", queue=risky.queue)
 
@@ -403,7 +409,7 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         return _decision(rules, "vip", turn, turn.tier or "")
 
     previous = rules.for_intent(turn.previous_intent)
-    if previous.automation == "assist" and turn.intent not in CLOSING_INTENTS:
+    if previous.automation == "assist" and turn.intent not in NOT_DETAILS_INTENTS:
         assisted = Turn(**{**turn.__dict__, "intent": turn.previous_intent})
         return _decision(rules, previous.reason, assisted, "", queue=previous.queue)
     return None

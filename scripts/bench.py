@@ -344,6 +344,61 @@ def render_retrieval(results: Dict[int, Results]) -> str:
     return "\n".join(lines)
 
 
+TARGET_ESCALATION_MS = 2.0
+
+
+def escalation_cost() -> Results:
+    """Time the escalation policy adds per message: its whole prediction on 60-turn trackers."""
+    import tempfile as tmp
+
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from policies.escalation import EscalationPolicy
+    from scripts.gold import load_gold
+
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    with tmp.TemporaryDirectory() as directory:
+        config = EscalationPolicy.get_default_config()
+        policy = EscalationPolicy.create(
+            config, LocalModelStorage(Path(directory)), Resource("e"), ExecutionContext(GraphSchema({}), "b")
+        )
+        policy.train([], domain)
+        texts = [turn for case in load_gold() for turn in case["turns"]]
+        history = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+        for n in range(59):
+            history += [
+                UserUttered(texts[n % len(texts)], {"name": "order_status", "confidence": 0.9}),
+                ActionExecuted("action_listen"),
+            ]
+        timings = []
+        for text in texts * 3:
+            tracker = DialogueStateTracker.from_events(
+                "b", history + [UserUttered(text, {"name": "order_status", "confidence": 0.9})], domain.slots
+            )
+            started = time.perf_counter()
+            policy.predict_action_probabilities(tracker, domain)
+            timings.append((time.perf_counter() - started) * 1000)
+    return {"p50_ms": percentile(timings, 50), "p95_ms": percentile(timings, 95), "messages": len(timings)}
+
+
+def render_escalation(r: Results) -> str:
+    verdict = "PASS" if r["p95_ms"] <= TARGET_ESCALATION_MS else "FAIL"
+    return "\n".join(
+        [
+            "| messages (60-turn trackers) | p50 per message (ms) | p95 per message (ms) |",
+            "|---:|---:|---:|",
+            f"| {r['messages']:.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} |",
+            "",
+            f"- {verdict}: escalation decision p95 <= {TARGET_ESCALATION_MS} ms per message",
+        ]
+    )
+
+
 def main() -> int:
     results: Dict[str, Results] = {}
     failed = False
@@ -356,6 +411,7 @@ def main() -> int:
                 results[name], failed = {}, True
     table = render(results["project"], results["stock"])
     table += "\n\n## Knowledge-base retrieval\n\n" + render_retrieval(retrieval_latency())
+    table += "\n\n## Escalation decision\n\n" + render_escalation(escalation_cost())
     print(table)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     header = f"# Benchmark: config.yml vs. stock `rasa init` config\n\n{datetime.now():%Y-%m-%d %H:%M}, {machine()}\n\n"

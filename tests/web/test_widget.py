@@ -47,7 +47,7 @@ def test_ask_click_reload_and_keep_history(page, stack):
     assert responses == ["utter_greet", "utter_kb_choices"]
     user_metadata = [e.get("metadata") or {} for e in tracker["events"] if e["event"] == "user"]
     assert user_metadata[0]["page_url"].startswith(stack.web_url)
-    assert user_metadata[0]["customer_tier"] == "vip"
+    assert user_metadata[0]["customer_tier"] == "standard"
 
 
 def test_talk_to_a_person_is_always_one_click_away(page, stack):
