@@ -185,7 +185,54 @@ def retrieval_section() -> Section:
     return section
 
 
-SECTIONS: List[Callable[[], Section]] = [nlu_section, dialogue_section, retrieval_section]
+TARGET_RECALL = 0.95
+TARGET_FALSE_ESCALATIONS = 0.05
+
+
+def escalation_section() -> Section:
+    import tempfile
+
+    from scripts.gold import run_gold
+    from scripts.stack import Ports, start_stack
+
+    log("escalation: running the gold set through the REST channel (starts a stack) ...")
+    with tempfile.TemporaryDirectory(prefix="tandem-eval-") as directory:
+        workdir = Path(directory)
+        kb_url = f"sqlite:///{workdir / 'kb.db'}"
+        with start_stack(
+            trained_model(), Ports(16005, 16055, 16080), workdir, workdir / "tracker.db", web=False, kb_url=kb_url
+        ) as stack:
+            report = run_gold(stack.rasa_url)
+    section = Section(f"Escalation gold set ({len(report.must_escalate)} must-escalate, {len(report.must_not)} must-not)")
+    section.lines += [
+        f"- overall recall (escalated at all): {report.recall():.3f}",
+        f"- must-not-escalate conversations escalated: {report.false_escalation_rate():.1%}",
+        "",
+        *report.table(),
+        "",
+        "Misses and wrong reasons:",
+        "",
+        *[
+            f"- {o.id}: expected {o.expected or 'no escalation'}, got {o.predicted or 'no escalation'}"
+            for o in report.outcomes
+            if o.expected != o.predicted
+        ],
+    ]
+    section.checks += [
+        (f"overall recall {report.recall():.3f} >= {TARGET_RECALL}", report.recall() >= TARGET_RECALL),
+        (
+            f"false escalations {report.false_escalation_rate():.1%} <= {TARGET_FALSE_ESCALATIONS:.0%}",
+            report.false_escalation_rate() <= TARGET_FALSE_ESCALATIONS,
+        ),
+        *[
+            (f"{r} recall {report.recall(r):.2f} == 1.00", report.recall(r) == 1.0)
+            for r in ("security_risk", "legal", "customer_request")
+        ],
+    ]
+    return section
+
+
+SECTIONS: List[Callable[[], Section]] = [nlu_section, dialogue_section, retrieval_section, escalation_section]
 
 
 def main() -> int:
