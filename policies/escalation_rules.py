@@ -405,7 +405,9 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     if sum(signals.values()) >= threshold:
         return _decision(rules, "frustration", turn, ", ".join(signals))
 
-    if tier is not None and turn.intent in tier.handoff_intents:
+    # NLU may be unsure (nlu_fallback); a tier's handoff then follows the likeliest reading.
+    likeliest = turn.ranking[0][0] if turn.intent == "nlu_fallback" and turn.ranking else turn.intent
+    if tier is not None and likeliest in tier.handoff_intents:
         return _decision(rules, "vip", turn, turn.tier or "")
 
     previous = rules.for_intent(turn.previous_intent)
