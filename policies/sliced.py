@@ -78,8 +78,25 @@ def validate_max_turns(config: Dict[str, Any], minimum: int) -> int:
     return max_turns
 
 
+class SlicedPredictionMixin:
+    """Hands the wrapped policy a tracker cut to its last ``_max_turns`` user turns."""
+
+    _max_turns: int
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        return super().predict_action_probabilities(  # type: ignore[misc]
+            slice_tracker(tracker, self._max_turns), domain, rule_only_data, **kwargs
+        )
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class SlicedMemoizationPolicy(MemoizationPolicy):
+class SlicedMemoizationPolicy(SlicedPredictionMixin, MemoizationPolicy):
     """MemoizationPolicy that only looks at the last ``max_turns`` user turns."""
 
     @staticmethod
@@ -96,18 +113,9 @@ class SlicedMemoizationPolicy(MemoizationPolicy):
         super().__init__(config, *args, **kwargs)
         self._max_turns = validate_max_turns(self.config, minimum=self.config.get("max_history") or 1)
 
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[str, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        return super().predict_action_probabilities(slice_tracker(tracker, self._max_turns), domain, rule_only_data, **kwargs)
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class SlicedRulePolicy(RulePolicy):
+class SlicedRulePolicy(SlicedPredictionMixin, RulePolicy):
     """RulePolicy that only looks at the last ``max_turns`` user turns."""
 
     @staticmethod
@@ -123,12 +131,3 @@ class SlicedRulePolicy(RulePolicy):
     def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
         super().__init__(config, *args, **kwargs)
         self._max_turns = validate_max_turns(self.config, minimum=self.ALLOWED_NUMBER_OF_USER_INPUTS + 1)
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[str, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        return super().predict_action_probabilities(slice_tracker(tracker, self._max_turns), domain, rule_only_data, **kwargs)
