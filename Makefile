@@ -28,7 +28,7 @@ eval: install
 	@$(PY) -m scripts.evaluate
 
 bench: install
-	@$(PY) -m scripts.bench
+	@$(PY) -m scripts.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf models var results .pytest_cache
