@@ -86,10 +86,33 @@ def write_endpoints(stack: Stack, tracker_db: Path) -> Path:
     return path
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: ask Linux to SIGTERM it when its parent dies.
+
+    A plain Ctrl-C reaches the whole process group, but a parent killed any
+    other way (a supervisor, `timeout`, a crashed test run) must not leave the
+    servers holding their ports.
+    """
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:  # not Linux: Stack.stop still stops everything on a normal exit
+        pass
+
+
 def _spawn(stack: Stack, name: str, argv: List[str], env: Optional[dict] = None) -> subprocess.Popen:
     log = open(stack.workdir / f"{name}.log", "wb")
     stack.logs.append(log)
-    process = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        argv,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        preexec_fn=_die_with_parent,
+    )
     stack.processes.append(process)
     return process
 
