@@ -20,16 +20,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.attempts import record_failure
+from actions.dialogue import response_text
 
 FALLBACK_INTENT = "nlu_fallback"
 # Bot turns that already asked the customer to clarify.
 CLARIFYING_ACTIONS = {"action_clarify", "utter_ask_rephrase"}
 MAX_OPTIONS = 2
-
-
-def response_text(domain: DomainDict, response: str) -> Optional[str]:
-    variants = domain.get("responses", {}).get(response) or []
-    return variants[0].get("text") if variants else None
 
 
 def previous_bot_action(tracker: Tracker) -> Optional[str]:

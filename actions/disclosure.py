@@ -20,15 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.attempts import record_failure, reset_failures
+from actions.dialogue import last_bot_response
 from actions.knowledge_base import NOT_IT, SOLVED, detail_kwargs, record_verdict
-
-
-def last_bot_response(tracker: Tracker) -> Optional[str]:
-    """Name of the domain response behind the bot's latest message."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action")
-    return None
 
 
 def detail_response(tracker: Tracker, domain: DomainDict) -> Optional[str]:

@@ -33,6 +33,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.attempts import record_failure
 from actions.config import settings
+from actions.dialogue import last_bot_response, response_text
 from actions.knowledge.articles import Article
 from actions.knowledge.retrieval import KnowledgeIndex, Outcome
 from actions.knowledge.store import KnowledgeStore
@@ -72,7 +73,7 @@ class KnowledgeBase:
     def article(self, article_id: Optional[Text]) -> Optional[Article]:
         if not article_id:
             return None
-        return next((a for a in self.index().articles if a.id == article_id), None)
+        return self.index().by_id.get(article_id)
 
 
 _knowledge_base: Optional[KnowledgeBase] = None
@@ -132,10 +133,7 @@ def record_verdict(tracker: Tracker, verdict: Text) -> List[EventType]:
 
 def was_kb_answer(tracker: Tracker) -> bool:
     """Whether the bot's latest message came from the knowledge base."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "bot":
-            return (event.get("metadata") or {}).get("utter_action") in ("utter_kb_answer", "utter_kb_detail")
-    return False
+    return last_bot_response(tracker) in ("utter_kb_answer", "utter_kb_detail")
 
 
 def detail_kwargs(tracker: Tracker) -> Optional[Dict[Text, Any]]:
@@ -175,7 +173,7 @@ class ActionAnswerFromKnowledgeBase(Action):
                 {"title": article.title, "payload": f'/{intent}{{"article_id":"{article.id}"}}'}
                 for article in index.choices(result)
             ]
-            none_of_these = domain.get("responses", {}).get("utter_kb_none_of_these", [{}])[0].get("text")
+            none_of_these = response_text(domain, "utter_kb_none_of_these")
             buttons.append({"title": none_of_these, "payload": "/not_helpful"})
             dispatcher.utter_message(response="utter_kb_choices", buttons=buttons)
             return []

@@ -133,6 +133,7 @@ class KnowledgeIndex:
 
     def __init__(self, articles: Sequence[Article], thresholds: Optional[Thresholds] = None) -> None:
         self.articles = list(articles)
+        self.by_id = {article.id: article for article in self.articles}
         self.thresholds = thresholds or Thresholds()
         # For each intent, which articles serve it: the intent prior without a loop per query.
         self._serves: Dict[str, np.ndarray] = {}

@@ -1,0 +1,22 @@
+"""Small readers of the conversation and the domain, shared by the action modules."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.types import DomainDict
+
+
+def last_bot_response(tracker: Tracker) -> Optional[str]:
+    """Name of the domain response behind the bot's latest message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+def response_text(domain: DomainDict, response: str) -> Optional[str]:
+    """The first text variant of a domain response (used as a button title)."""
+    variants = domain.get("responses", {}).get(response) or []
+    return variants[0].get("text") if variants else None
