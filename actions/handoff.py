@@ -1,22 +1,49 @@
-"""Hand the conversation to a person, saying why in the customer's terms.
+"""Hand the conversation to a person, with everything they need, and take it back.
 
-The escalation policy (policies/escalation.py) decides and sets
-``handoff_reason``, ``handoff_priority``, ``queue`` and ``handoff_explanation``
-before this action runs. A handoff that reaches this action some other way
-(a designer's rule or story) is a customer request. The message is
-``utter_handoff_<reason>`` when the domain has one, else ``utter_handoff``.
+The escalation policy (policies/escalation.py) decides and sets ``handoff_reason``,
+``handoff_priority``, ``queue`` and ``handoff_explanation`` before ``action_handoff``
+runs. A handoff that reaches this action some other way (a designer's rule or
+story) is a customer request.
+
+``action_handoff`` builds the handoff packet (actions/packet/), stores the handoff
+and its delivery in one transaction (connectors/handoff/store.py: the Rasa server's
+dispatcher delivers it to the live-chat tool), tells the customer why and how long
+the wait is, honestly (queue position and expected wait, or when the team is back),
+and pauses the conversation: from then on the relay in the channel layer carries
+the customer's messages to the person.
+
+``action_handback`` runs when the person hands the conversation back (the relay
+executes it); ``action_record_satisfaction`` stores the customer's rating.
+
+The domain must hold ``utter_handoff`` (and optionally ``utter_handoff_<reason>``),
+``utter_handoff_wait``, ``utter_handoff_closed_<today|tomorrow|later|unknown>``,
+``utter_offer_email_followup``, ``utter_handoff_unavailable``, ``utter_handback``,
+``utter_ask_satisfaction`` and ``utter_thanks_for_rating``.
 """
 
 from __future__ import annotations
 
-from typing import List, Text
+import logging
+import os
+import uuid
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.attempts import reset_failures
+from actions.config import ROOT, load_escalation_rules
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_REASON = "customer_request"
+SATISFACTION_VALUES = ("good", "okay", "bad")
 
 
 def decided_this_turn(tracker: Tracker) -> bool:
@@ -29,17 +56,132 @@ def decided_this_turn(tracker: Tracker) -> bool:
     return False
 
 
+@lru_cache(maxsize=1)
+def handoff_store():
+    """The handoff store shared with the Rasa server (created on first use, never at import)."""
+    from connectors.handoff.config import settings as handoff_settings
+    from connectors.handoff.store import HandoffStore
+
+    return HandoffStore(handoff_settings().store_url)
+
+
+@lru_cache(maxsize=1)
+def escalation_rules():
+    return load_escalation_rules(Path(os.environ.get("TANDEM_ESCALATION_RULES") or ROOT / "data" / "escalation.yml"))
+
+
+def position_if_queued(store: Any, priority: str) -> int:
+    """Where a new handoff of ``priority`` lands: behind every queued one at least as urgent."""
+    from connectors.handoff.store import PRIORITY_ORDER
+
+    rank = PRIORITY_ORDER.get(priority, 3)
+    return 1 + sum(1 for h in store.queue() if h.status == "queued" and PRIORITY_ORDER.get(h.priority, 3) <= rank)
+
+
 class ActionHandoff(Action):
     def name(self) -> Text:
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        from connectors.handoff.config import settings as handoff_settings
+        from connectors.handoff.waiting import agents_available, estimate, waiting_response
+
         events: List[EventType] = []
         reason = tracker.get_slot("handoff_reason") if decided_this_turn(tracker) else None
         if not reason:
             reason = DEFAULT_REASON
             queue = next(tracker.get_latest_entity_values("queue"), None) or "general"
             events = [SlotSet("handoff_reason", reason), SlotSet("queue", queue)]
+            tracker.slots.update(
+                {"handoff_reason": reason, "queue": queue, "handoff_priority": None, "handoff_explanation": None}
+            )
+
+        config = handoff_settings()
+        store = handoff_store()
+        now = datetime.now(timezone.utc)
+        try:
+            existing = store.active_for(tracker.sender_id)
+            position = position_if_queued(store, tracker.get_slot("handoff_priority") or "P3")
+            wait = estimate(
+                config.hours,
+                config.waiting,
+                position,
+                agents_available(store, config),
+                store.recent_handle_minutes(config.waiting.handle_time_sample),
+                now,
+            )
+            handoff = existing or self._create(tracker, store, config, now, wait)
+        except SQLAlchemyError:
+            # Nothing was queued: say so, and keep the bot answering rather than pausing into silence.
+            logger.exception("handoff: the handoff store is unavailable (conversation %s)", tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return events
+
         response = f"utter_handoff_{reason}"
         dispatcher.utter_message(response=response if response in domain.get("responses", {}) else "utter_handoff")
-        return events
+        if existing is None or existing.status == "queued":
+            wait_response, values = waiting_response(wait if existing is None else estimate_for(store, config, existing.id))
+            dispatcher.utter_message(response=wait_response, **values)
+            if not wait.live:
+                dispatcher.utter_message(response="utter_offer_email_followup")
+        return [*events, SlotSet("handoff_id", handoff.id), ConversationPaused()]
+
+    @staticmethod
+    def _create(tracker: Tracker, store: Any, config: Any, now: datetime, wait: Any) -> Any:
+        from actions.packet import build_packet
+
+        handoff_id = uuid.uuid4().hex
+        packet: Dict[str, Any] = build_packet(
+            tracker,
+            escalation_rules(),
+            handoff_id=handoff_id,
+            now=now,
+            pseudonym_key=config.pseudonym_key,
+            queue_position=wait.position,
+            expected_wait_minutes=wait.minutes,
+        )
+        return store.create(
+            tracker.sender_id,
+            tracker.get_latest_input_channel(),
+            packet,
+            after_hours=not wait.live,
+            told_position=wait.position,
+            handoff_id=handoff_id,
+        )
+
+
+def estimate_for(store: Any, config: Any, handoff_id: str) -> Any:
+    from connectors.handoff.waiting import wait_estimate
+
+    return wait_estimate(store, config, handoff_id)
+
+
+class ActionHandback(Action):
+    """The person handed the conversation back: pick up with the context, ask for a rating."""
+
+    def name(self) -> Text:
+        return "action_handback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handback")
+        dispatcher.utter_message(response="utter_ask_satisfaction")
+        return [*reset_failures(), SlotSet("satisfaction_pending", True)]
+
+
+class ActionRecordSatisfaction(Action):
+    def name(self) -> Text:
+        return "action_record_satisfaction"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        rating = next(tracker.get_latest_entity_values("satisfaction"), None)
+        if rating not in SATISFACTION_VALUES:
+            dispatcher.utter_message(response="utter_ask_satisfaction")
+            return []
+        handoff_id = tracker.get_slot("handoff_id")
+        if handoff_id:
+            try:
+                handoff_store().set_fields(handoff_id, satisfaction=rating)
+            except Exception:  # the rating is still in the tracker
+                logger.exception("handoff %s: could not store the satisfaction rating", handoff_id)
+        dispatcher.utter_message(response="utter_thanks_for_rating")
+        return [SlotSet("satisfaction", rating), SlotSet("satisfaction_pending", False)]

@@ -18,6 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.handoff import runtime
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
@@ -74,6 +76,8 @@ class RestInput(RestInput):  # noqa: F811 - same name on purpose: it replaces th
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
         webhook = Blueprint(f"tandem_webhook_{type(self).__name__}", __name__)
+        on_new_message = runtime.relay_incoming(on_new_message, self.name())
+        runtime.start_with(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

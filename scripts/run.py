@@ -5,12 +5,21 @@ Ctrl-C stops every process.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
 
 from actions.config import settings
 from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
+
+
+def desk_login() -> str:
+    if os.environ.get("TANDEM_DESK_TOKENS"):
+        return "tokens from TANDEM_DESK_TOKENS"
+    from connectors.handoff.config import default_desk_token
+
+    return f"token: {default_desk_token()}, kept in var/desk-token"
 
 
 def main() -> int:
@@ -30,6 +39,7 @@ def main() -> int:
         f"\nTandem is running.\n"
         f"  Chat widget (demo shop page): {stack.web_url}/\n"
         f"  REST channel:                 {stack.rasa_url}/webhooks/rest/webhook\n"
+        f"  Agent desk:                   {stack.rasa_url}/webhooks/desk/  ({desk_login()})\n"
         f"  Rasa HTTP API:                {stack.rasa_url}/\n"
         f"  Action server:                {stack.actions_url}/health\n"
         f"  Logs:                         {stack.workdir}\n"

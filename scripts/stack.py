@@ -74,13 +74,20 @@ class Stack:
         self.stop()
 
 
-def write_endpoints(stack: Stack, tracker_db: Path) -> Path:
-    """endpoints.yml for this stack: the project's file with its own ports and database."""
+def write_endpoints(stack: Stack, tracker_db: Path, livechat: Optional[dict] = None) -> Path:
+    """endpoints.yml for this stack: the project's file with its own ports and databases.
+
+    The handoff store sits next to the tracker unless ``livechat`` (the endpoints
+    section choosing the live-chat tool) names one."""
     import yaml
 
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
     endpoints["action_endpoint"] = {"url": f"{stack.actions_url}/webhook"}
     endpoints["tracker_store"] = {**endpoints.get("tracker_store", {}), "db": str(tracker_db)}
+    handoff_db = f"sqlite:///{tracker_db.parent / 'handoff.db'}"
+    endpoints["livechat"] = {"store_url": handoff_db, **(livechat or endpoints.get("livechat") or {"type": "desk"})}
+    if livechat is None or "store_url" not in livechat:
+        endpoints["livechat"]["store_url"] = handoff_db
     path = stack.workdir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints))
     return path
@@ -133,17 +140,17 @@ def _wait_until(stack: Stack, name: str, process: subprocess.Popen, url: str, re
     raise StackError(f"{name} was not ready after {timeout:.0f} s (log: {stack.workdir / (name + '.log')})")
 
 
-def start_actions(stack: Stack, kb_url: Optional[str] = None, timeout: float = 60) -> float:
+def start_actions(stack: Stack, kb_url: Optional[str] = None, timeout: float = 60, env: Optional[dict] = None) -> float:
     process = _spawn(
         stack,
         "actions",
         [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(stack.ports.actions)],
-        env={"TANDEM_KB_URL": kb_url} if kb_url else None,
+        env={**(env or {}), **({"TANDEM_KB_URL": kb_url} if kb_url else {})},
     )
     return _wait_until(stack, "actions", process, f"{stack.actions_url}/health", lambda r: True, timeout)
 
 
-def start_rasa(stack: Stack, model: Path, endpoints: Path, timeout: float = 180) -> float:
+def start_rasa(stack: Stack, model: Path, endpoints: Path, timeout: float = 180, env: Optional[dict] = None) -> float:
     """Start the Rasa server; returns the seconds from start to a loaded model."""
     process = _spawn(
         stack,
@@ -165,6 +172,7 @@ def start_rasa(stack: Stack, model: Path, endpoints: Path, timeout: float = 180)
             "--cors",
             "*",
         ],
+        env=env,
     )
     return _wait_until(stack, "rasa", process, f"{stack.rasa_url}/status", lambda r: bool(r.json().get("model_file")), timeout)
 
@@ -189,16 +197,29 @@ def sync_knowledge_base(kb_url: str) -> None:
 
 
 def start_stack(
-    model: Path, ports: Ports, workdir: Path, tracker_db: Path, web: bool = True, kb_url: Optional[str] = None
+    model: Path,
+    ports: Ports,
+    workdir: Path,
+    tracker_db: Path,
+    web: bool = True,
+    kb_url: Optional[str] = None,
+    env: Optional[dict] = None,
+    livechat: Optional[dict] = None,
 ) -> Stack:
-    """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first."""
+    """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first.
+
+    ``env`` adds environment variables for the action and Rasa servers (secrets of a
+    channel, a fake tool's URL in tests). Both servers read the stack's endpoints file
+    (``TANDEM_ENDPOINTS``), so they agree on the live-chat tool and the handoff store."""
     workdir.mkdir(parents=True, exist_ok=True)
     stack = Stack(ports=ports, workdir=workdir, kb_url=kb_url)
     try:
         if kb_url:
             sync_knowledge_base(kb_url)
-        start_actions(stack, kb_url)
-        start_rasa(stack, model, write_endpoints(stack, tracker_db))
+        endpoints = write_endpoints(stack, tracker_db, livechat)
+        env = {"TANDEM_ENDPOINTS": str(endpoints), **(env or {})}
+        start_actions(stack, kb_url, env=env)
+        start_rasa(stack, model, endpoints, env=env)
         if web:
             start_web(stack)
     except BaseException:

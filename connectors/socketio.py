@@ -1,0 +1,161 @@
+"""The website widget's channel: Rasa's socket.io channel, fixed and made handoff-aware.
+
+Differences from ``rasa.core.channels.socketio.SocketIOInput`` (same name, ``socketio``,
+so trackers and the widget do not change):
+
+- ``enter_room`` is awaited when the installed python-socketio makes it a coroutine
+  (RasaHQ/rasa#13027: without it replies never reach the browser), so the channel
+  does not depend on one pinned release to work.
+- Malformed events (not an object, no text, text too long, metadata not an object)
+  are dropped with a warning naming the problem, never with a traceback; message
+  text is never logged.
+- Messages of a handed-off conversation go to the person helping (runtime.relay_incoming),
+  and agents' replies, queue updates and the handoff state (``handoff_status`` event)
+  reach the customer's room from any Rasa instance: with ``redis_url`` in
+  credentials.yml the socket.io server shares rooms across instances through Redis.
+- A reconnecting customer is told the current handoff state right after
+  ``session_confirm``, so a reload shows "you're talking with Sam" again.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from socketio import AsyncServer
+
+from connectors.handoff import runtime
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_CHARS = 2000
+HANDOFF_STATUS_EVENT = "handoff_status"
+
+
+class HandoffAwareOutput(SocketIOOutput):
+    """Rasa's socket.io output that also carries message metadata (who is speaking) and handoff state."""
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        metadata = message.get("metadata") or {}
+        if metadata.get("sender") == "agent" or message.get("sender") == "agent":
+            agent = {**metadata, **{k: message[k] for k in ("sender", "agent_name") if k in message}}
+            await self._send_message(recipient_id, {"text": message.get("text", ""), "metadata": agent})
+            return
+        message = {k: v for k, v in message.items() if k != "metadata"}
+        await super().send_response(recipient_id, message)
+
+    async def send_handoff_status(self, recipient_id: Text, status: Mapping[str, Any]) -> None:
+        await self.sio.emit(HANDOFF_STATUS_EVENT, dict(status), room=recipient_id)
+
+
+class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.redis_url = (credentials or {}).get("redis_url")  # type: ignore[attr-defined]
+        return channel
+
+    def _server(self) -> AsyncServer:
+        manager = None
+        redis_url = getattr(self, "redis_url", None)
+        if redis_url:
+            import socketio
+
+            manager = socketio.AsyncRedisManager(redis_url)
+        # cors_allowed_origins=[]: Sanic's CORS (rasa run --cors) answers, not socket.io's own check.
+        return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        sio = self._server()
+        self.sio = sio
+        blueprint = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+        relayed = runtime.relay_incoming(on_new_message, self.name())
+        runtime.register_output(self.name(), lambda conversation_id, metadata: HandoffAwareOutput(sio, self.bot_message_evt))
+
+        runtime.start_with(blueprint)
+
+        @blueprint.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @sio.on("connect", namespace=self.namespace)
+        async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            if not self.jwt_key:
+                return True
+            from rasa.core.channels.channel import decode_bearer_token
+
+            token = (auth or {}).get("token") if isinstance(auth, dict) else None
+            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: Text, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            session_id = data.get("session_id")
+            if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 128:
+                session_id = uuid.uuid4().hex
+            if self.session_persistence:
+                entered = sio.enter_room(sid, session_id, namespace=self.namespace)
+                if inspect.isawaitable(entered):
+                    await entered
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            await self._send_current_status(sio, sid, session_id)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            parsed = self._parse(sid, data)
+            if parsed is None:
+                return
+            sender_id, text, metadata = parsed
+            output = HandoffAwareOutput(sio, self.bot_message_evt)
+            await relayed(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
+
+        return blueprint
+
+    def _parse(self, sid: Text, data: Any) -> Optional[tuple]:
+        if not isinstance(data, dict):
+            logger.warning("socketio: dropped an event from %s: not a JSON object", sid)
+            return None
+        text = data.get("message")
+        if not isinstance(text, str) or not text.strip():
+            logger.warning("socketio: dropped an event from %s: no message text", sid)
+            return None
+        if len(text) > MAX_MESSAGE_CHARS:
+            logger.warning("socketio: dropped an event from %s: message longer than %d characters", sid, MAX_MESSAGE_CHARS)
+            return None
+        if self.session_persistence:
+            sender_id = data.get("session_id")
+            if not isinstance(sender_id, str) or not sender_id.strip():
+                logger.warning("socketio: dropped an event from %s: no session_id (send session_request first)", sid)
+                return None
+        else:
+            sender_id = sid
+        metadata = data.get(self.metadata_key) or {}
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                metadata = None
+        if not isinstance(metadata, dict):
+            logger.warning("socketio: ignored metadata of a message from %s: not a JSON object", sid)
+            metadata = {}
+        return sender_id, text, metadata
+
+    async def _send_current_status(self, sio: AsyncServer, sid: Text, session_id: Text) -> None:
+        from connectors.handoff.relay import relay
+
+        try:
+            status = await relay().current_status(session_id)
+        except Exception:  # the status line is a courtesy; the conversation works without it
+            logger.exception("socketio: could not read the handoff state of %s", session_id)
+            return
+        if status is not None:
+            await sio.emit(HANDOFF_STATUS_EVENT, status, room=sid, namespace=self.namespace)
