@@ -156,6 +156,7 @@ class AgentDeskInput(InputChannel):
                     rows.append(
                         {
                             "id": h.id,
+                            "conversation_id": h.conversation_id,
                             "status": h.status,
                             "priority": h.priority,
                             "queue": h.queue,

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
 HANDOFF_STATUS_EVENT = "handoff_status"
+# Responses that tell a customer they are waiting for a person (domain.yml).
+WAITING_RESPONSES = ("utter_handoff_wait", "utter_handoff_closed_", "utter_queue_update", "utter_handoff_delayed")
 
 
 class HandoffAwareOutput(SocketIOOutput):
@@ -50,8 +52,15 @@ class HandoffAwareOutput(SocketIOOutput):
             agent = {**metadata, **{k: message[k] for k in ("sender", "agent_name") if k in message}}
             await self._send_message(recipient_id, {"text": message.get("text", ""), "metadata": agent})
             return
+        response_name = message.get("utter_action") or metadata.get("utter_action") or ""
         message = {k: v for k, v in message.items() if k != "metadata"}
+        text = str(message.get("text") or "")
         await super().send_response(recipient_id, message)
+        # The widget's status line follows the handoff: the bot's own messages mark its turns.
+        if response_name.startswith(WAITING_RESPONSES):
+            await self.send_handoff_status(recipient_id, {"state": "waiting", "text": text, "agent_name": None})
+        elif response_name == "utter_handback":
+            await self.send_handoff_status(recipient_id, {"state": "ended", "text": "", "agent_name": None})
 
     async def send_handoff_status(self, recipient_id: Text, status: Mapping[str, Any]) -> None:
         await self.sio.emit(HANDOFF_STATUS_EVENT, dict(status), room=recipient_id)

@@ -20,6 +20,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from scripts.stack import ROOT, Ports, Stack, start_stack, trained_model
 
 TEST_PORTS = Ports(rasa=15005, actions=15055, web=18080)
+HANDOFF_TEST_SETTINGS = ROOT / "tests" / "connectors" / "handoff" / "always_open.yml"
+DESK_TOKENS = {"Sam": "test-desk-token-sam", "Alex": "test-desk-token-alex"}
+STACK_ENV = {
+    "TANDEM_HANDOFF_SETTINGS": str(HANDOFF_TEST_SETTINGS),
+    "TANDEM_DESK_TOKENS": ",".join(f"{name}:{token}" for name, token in DESK_TOKENS.items()),
+}
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +80,7 @@ def model_path() -> Path:
 def stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
     kb_url = f"sqlite:///{workdir / 'kb.db'}"
-    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url) as running:
+    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url, env=STACK_ENV) as running:
         yield running
 
 
@@ -110,3 +116,39 @@ class Conversation:
 @pytest.fixture
 def conversation(stack: Stack) -> Conversation:
     return Conversation(stack)
+
+
+class Desk:
+    """An agent using the built-in desk's HTTP API, as the desk page does."""
+
+    def __init__(self, stack: Stack, name: str = "Sam") -> None:
+        self.base = f"{stack.rasa_url}/webhooks/desk"
+        self.name = name
+        self.headers = {"Authorization": f"Bearer {DESK_TOKENS[name]}"}
+
+    def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return requests.request(method, f"{self.base}/{path}", headers=self.headers, timeout=30, **kwargs)
+
+    def ok(self, method: str, path: str, **kwargs: Any) -> Dict[str, Any]:
+        reply = self.call(method, path, **kwargs)
+        assert reply.status_code in (200, 201), reply.text
+        return reply.json()
+
+    def queue(self) -> List[Dict[str, Any]]:
+        return self.ok("GET", "queue")["handoffs"]
+
+    def handoff_of(self, conversation_id: str) -> Dict[str, Any]:
+        for row in self.queue():
+            if row["conversation_id"] == conversation_id:
+                return row
+        raise AssertionError(f"no active handoff for {conversation_id}")
+
+    def detail(self, handoff_id: str, after: int = 0) -> Dict[str, Any]:
+        return self.ok("GET", f"handoffs/{handoff_id}?after={after}")
+
+
+@pytest.fixture
+def desk(stack: Stack) -> Desk:
+    agent = Desk(stack)
+    agent.queue()  # signed in: an agent is online
+    return agent

@@ -85,7 +85,8 @@ def estimate(
         # Everyone ahead is served by the agents online in parallel, one conversation each.
         rounds = math.ceil(position / agents_online)
         minutes = max(MIN_WAIT_MINUTES, math.ceil(rounds * handle_minutes(waiting, recent_handle_minutes)))
-    reply_at = None if open_now and agents_online > 0 else next_opening(hours, now + timedelta(minutes=1) if open_now else now)
+    # Open with nobody online: nobody can say when someone will be free, so promise no time.
+    reply_at = None if open_now else next_opening(hours, now)
     return WaitEstimate(open_now, agents_online, position, minutes, reply_at)
 
 

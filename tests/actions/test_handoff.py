@@ -1,12 +1,49 @@
-import pytest
-from rasa_sdk.events import SlotSet
+"""action_handoff, action_handback and action_record_satisfaction against a real handoff store."""
 
-from actions.handoff import ActionHandoff
-from tests.conftest import user_event
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa_sdk.events import ConversationPaused, SlotSet
+
+from actions import handoff as handoff_module
+from actions.handoff import ActionHandback, ActionHandoff, ActionRecordSatisfaction
+from connectors.handoff import config as handoff_config
+from tests.conftest import DESK_TOKENS, HANDOFF_TEST_SETTINGS, user_event
+
+CLOSED_SETTINGS = """
+timezone: UTC
+business_hours: {}
+"""
 
 
 def slot_event(name, value):
     return {"event": "slot", "name": name, "value": value}
+
+
+def use_settings(monkeypatch, tmp_path: Path, hours_file: Path) -> None:
+    monkeypatch.setenv("TANDEM_HANDOFF_URL", f"sqlite:///{tmp_path / 'handoff.db'}")
+    monkeypatch.setenv("TANDEM_HANDOFF_SETTINGS", str(hours_file))
+    monkeypatch.setenv("TANDEM_DESK_TOKENS", f"Sam:{DESK_TOKENS['Sam']}")
+    monkeypatch.setenv("TANDEM_PSEUDONYM_KEY", "test-key")
+    handoff_config.settings.cache_clear()
+    handoff_module.handoff_store.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def open_desk(monkeypatch, tmp_path):
+    """The team is in and an agent has the desk open, unless a test says otherwise."""
+    use_settings(monkeypatch, tmp_path, HANDOFF_TEST_SETTINGS)
+    store_factory = handoff_module.handoff_store  # a test may replace it
+    store_factory().agent_seen("desk-sam", "Sam")
+    yield
+    handoff_config.settings.cache_clear()
+    store_factory.cache_clear()
+
+
+def responses(dispatcher):
+    return [m["response"] for m in dispatcher.messages]
 
 
 @pytest.mark.parametrize(
@@ -17,15 +54,20 @@ def slot_event(name, value):
         ("customer_request", "utter_handoff"),
     ],
 )
-async def test_speaks_for_the_policys_reason(make_tracker, dispatcher, domain, reason, response):
+async def test_speaks_for_the_policys_reason_then_the_wait(make_tracker, dispatcher, domain, reason, response):
     tracker = make_tracker(
         [user_event("...", "account_takeover"), slot_event("handoff_reason", reason)], slots={"handoff_reason": reason}
     )
 
     events = await ActionHandoff().run(dispatcher, tracker, domain)
 
-    assert events == []
-    assert [m["response"] for m in dispatcher.messages] == [response]
+    assert responses(dispatcher) == [response, "utter_handoff_wait"]
+    assert dispatcher.messages[1]["queue_position"] == 1
+    assert events[-1] == ConversationPaused()
+    handoff_id = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == "handoff_id")
+    stored = handoff_module.handoff_store().get(handoff_id)
+    assert (stored.status, stored.reason, stored.conversation_id) == ("queued", reason, "test-conversation")
+    assert stored.packet["handoff_id"] == handoff_id
 
 
 async def test_without_a_decision_it_is_a_customer_request(make_tracker, dispatcher, domain):
@@ -39,8 +81,87 @@ async def test_without_a_decision_it_is_a_customer_request(make_tracker, dispatc
 
     events = await ActionHandoff().run(dispatcher, tracker, domain)
 
-    assert events == [SlotSet("handoff_reason", "customer_request"), SlotSet("queue", "billing")]
-    assert [m["response"] for m in dispatcher.messages] == ["utter_handoff"]
+    assert events[:2] == [SlotSet("handoff_reason", "customer_request"), SlotSet("queue", "billing")]
+    assert responses(dispatcher)[0] == "utter_handoff"
+    handoff_id = events[2]["value"]
+    assert handoff_module.handoff_store().get(handoff_id).queue == "billing"
+
+
+async def test_second_in_line_is_told_so(make_tracker, dispatcher, domain):
+    first = make_tracker([user_event("human please", "request_human")])
+    first.sender_id = "someone-else"
+    await ActionHandoff().run(dispatcher, first, domain)
+    dispatcher.messages.clear()
+
+    await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
+
+    assert dispatcher.messages[1]["queue_position"] == 2
+    assert dispatcher.messages[1]["wait_minutes"] == 10
+
+
+async def test_outside_hours_it_says_when_and_offers_email(make_tracker, dispatcher, domain, monkeypatch, tmp_path):
+    closed = tmp_path / "closed.yml"
+    closed.write_text(CLOSED_SETTINGS)
+    use_settings(monkeypatch, tmp_path, closed)
+
+    events = await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
+
+    assert responses(dispatcher) == ["utter_handoff", "utter_handoff_closed_unknown", "utter_offer_email_followup"]
+    handoff_id = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == "handoff_id")
+    assert handoff_module.handoff_store().get(handoff_id).after_hours is True  # kept as a ticket
+
+
+async def test_nobody_online_is_not_a_live_queue(make_tracker, dispatcher, domain, monkeypatch, tmp_path):
+    use_settings(monkeypatch, tmp_path / "empty", HANDOFF_TEST_SETTINGS)  # a fresh store: no agent seen
+
+    await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
+
+    assert responses(dispatcher)[1:] == ["utter_handoff_closed_unknown", "utter_offer_email_followup"]
+
+
+async def test_a_store_outage_is_said_honestly_and_does_not_pause(make_tracker, dispatcher, domain, monkeypatch, tmp_path):
+    monkeypatch.setattr(handoff_module, "handoff_store", lambda: _BrokenStore())
+
+    events = await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
+
+    assert responses(dispatcher) == ["utter_handoff_unavailable"]
+    assert ConversationPaused() not in events
+
+
+class _BrokenStore:
+    def active_for(self, conversation_id):
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("select", {}, Exception("database is down"))
+
+
+async def test_handback_asks_for_a_rating_and_resets_failures(make_tracker, dispatcher, domain):
+    events = await ActionHandback().run(dispatcher, make_tracker([], slots={"failed_attempts": 2.0}), domain)
+
+    assert responses(dispatcher) == ["utter_handback", "utter_ask_satisfaction"]
+    assert SlotSet("failed_attempts", 0.0) in events and SlotSet("satisfaction_pending", True) in events
+
+
+async def test_a_rating_is_stored_with_the_handoff(make_tracker, dispatcher, domain):
+    store = handoff_module.handoff_store()
+    handoff = store.create("test-conversation", "rest", {"priority": "P3"})
+    tracker = make_tracker(
+        [user_event('/feedback{"satisfaction": "bad"}', "feedback", entities=[{"entity": "satisfaction", "value": "bad"}])],
+        slots={"handoff_id": handoff.id, "satisfaction_pending": True},
+    )
+
+    events = await ActionRecordSatisfaction().run(dispatcher, tracker, domain)
+
+    assert responses(dispatcher) == ["utter_thanks_for_rating"]
+    assert SlotSet("satisfaction", "bad") in events
+    assert store.get(handoff.id).satisfaction == "bad"
+
+
+async def test_a_rating_that_is_not_one_of_the_buttons_asks_again(make_tracker, dispatcher, domain):
+    tracker = make_tracker([user_event("meh", "feedback", entities=[{"entity": "satisfaction", "value": "5 stars"}])])
+
+    assert await ActionRecordSatisfaction().run(dispatcher, tracker, domain) == []
+    assert responses(dispatcher) == ["utter_ask_satisfaction"]
 
 
 def test_every_reason_has_its_own_words(domain):
@@ -48,3 +169,9 @@ def test_every_reason_has_its_own_words(domain):
 
     missing = [r for r in REASONS if r != "customer_request" and f"utter_handoff_{r}" not in domain["responses"]]
     assert missing == []
+
+
+def test_every_waiting_variant_has_words(domain):
+    needed = ["utter_handoff_wait", "utter_queue_update", "utter_offer_email_followup", "utter_followup_email_saved"]
+    needed += [f"utter_handoff_closed_{day}" for day in ("today", "tomorrow", "later", "unknown")]
+    assert [r for r in needed if r not in domain["responses"]] == []

@@ -414,7 +414,9 @@
     if (socket && confirmed) socket.emit("user_uttered", msg);
     else outbox.push(msg);
     connect();
-    setTyping(true);
+    // While a person has the conversation the bot does not answer: no typing dots.
+    const withPerson = handoff && (handoff.state === "waiting" || handoff.state === "connected");
+    setTyping(!withPerson);
   }
 
   // Shows `label` (default: the text itself) as the user's bubble and sends `text`.

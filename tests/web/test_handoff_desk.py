@@ -1,0 +1,77 @@
+"""Issue 5 end to end in a real browser: the customer's widget and the agent desk side by side.
+
+A customer on the chat widget asks for a person; the desk, in a second page, shows
+the packet; the agent claims and replies; the customer's page shows the reply with
+the agent's name; the agent hands back; the bot asks for satisfaction in the widget.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import DESK_TOKENS, Desk
+
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
+
+
+def shows(page, selector: str, text: str) -> None:
+    """Wait until a message matching ``selector`` contains ``text``."""
+    page.wait_for_function(
+        "([sel, text]) => [...document.querySelectorAll(sel)].some(m => m.textContent.includes(text))", arg=[selector, text]
+    )
+
+
+def send(page, text: str) -> None:
+    page.fill("#tandem-input", text)
+    page.press("#tandem-input", "Enter")
+
+
+def test_customer_and_agent_talk_through_the_handoff(browser, stack) -> None:
+    customer_context, agent_context = browser.new_context(), browser.new_context()
+    try:
+        agent = agent_context.new_page()
+        agent.set_default_timeout(30_000)
+        agent.goto(f"{stack.rasa_url}/webhooks/desk/")
+        agent.fill("#desk-token", DESK_TOKENS["Sam"])
+        agent.click("#desk-login")
+        agent.wait_for_selector("#desk-main", state="visible")
+
+        customer = customer_context.new_page()
+        customer.set_default_timeout(30_000)
+        customer.goto(f"{stack.web_url}/")
+        customer.click("#tandem-launcher")
+        session = customer.evaluate("localStorage.getItem('tandem_session_id')")
+        send(customer, "hi, my order 87654321 still has not arrived")
+        customer.wait_for_selector(".tandem-msg.tandem-bot")
+        customer.click("#tandem-human")
+        shows(customer, ".tandem-msg.tandem-bot", "in the queue")
+
+        # The desk lists the handoff with its packet; the agent opens it.
+        row = Desk(stack).handoff_of(session)
+        card = agent.locator(f'.desk-handoff[data-id="{row["id"]}"]')
+        card.wait_for()
+        card.click()
+        agent.wait_for_selector("#desk-packet dt")
+        packet_text = agent.locator("#desk-packet").inner_text()
+        assert "Why now" in packet_text and row["explanation"] in packet_text
+        assert "87654321" in agent.locator("#desk-chat").inner_text()
+
+        agent.click("#desk-claim")
+        shows(customer, ".tandem-msg.tandem-bot", "has joined")
+        agent.fill("#desk-reply-input", "Hi, I'm Sam. I can see the delay; sending a replacement today.")
+        agent.click("#desk-reply-send")
+        reply = customer.locator(".tandem-msg.tandem-agent").first
+        reply.wait_for()
+        assert "sending a replacement today" in reply.inner_text()
+        assert "Sam" in reply.locator(".tandem-label").inner_text()
+
+        send(customer, "thank you so much")
+        shows(agent, "#desk-chat .desk-msg.customer", "thank you so much")
+
+        agent.click("#desk-handback")
+        shows(customer, ".tandem-msg.tandem-bot", "How did our team do")
+        customer.locator(".tandem-buttons button", has_text="Great").last.click()
+        shows(customer, ".tandem-msg.tandem-bot", "Thank you for letting us know")
+    finally:
+        customer_context.close()
+        agent_context.close()
