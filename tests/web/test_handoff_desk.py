@@ -65,6 +65,15 @@ def test_customer_and_agent_talk_through_the_handoff(browser, stack) -> None:
         assert "sending a replacement today" in reply.inner_text()
         assert "Sam" in reply.locator(".tandem-label").inner_text()
 
+        # The customer leaves and comes back: same conversation, same agent.
+        customer.reload()
+        customer.click("#tandem-launcher")
+        customer.wait_for_function(
+            "document.querySelector('.tandem-status') && document.querySelector('.tandem-status').textContent.includes('Sam')"
+        )
+        assert "sending a replacement today" in customer.locator(".tandem-msg.tandem-agent").first.inner_text()
+        assert customer.evaluate("localStorage.getItem('tandem_session_id')") == session
+
         send(customer, "thank you so much")
         shows(agent, "#desk-chat .desk-msg.customer", "thank you so much")
 
