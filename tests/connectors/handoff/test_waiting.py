@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 @pytest.fixture(scope="module")
 def hours():
-    return load_settings({"TANDEM_HANDOFF_SETTINGS": str(ROOT / "data" / "handoff.yml"), "TANDEM_DESK_TOKENS": "Sam:token-1234567890"}).hours
+    return load_settings(
+        {"TANDEM_HANDOFF_SETTINGS": str(ROOT / "data" / "handoff.yml"), "TANDEM_DESK_TOKENS": "Sam:token-1234567890"}
+    ).hours
 
 
 def utc(*args: int) -> datetime:
@@ -62,7 +64,10 @@ def test_no_agent_or_closed_means_a_reply_time_not_a_wait(hours) -> None:
     closed = estimate(hours, waiting, 1, 3, [], utc(2026, 11, 23, 21, 0))
     assert not closed.live
     assert closed.reply_at.isoformat() == "2026-11-24T08:00:00+00:00"
-    assert waiting_response(closed) == ("utter_handoff_closed_tomorrow", {"reply_time": "08:00", "reply_date": "Tuesday 24 November"})
+    assert waiting_response(closed) == (
+        "utter_handoff_closed_tomorrow",
+        {"reply_time": "08:00", "reply_date": "Tuesday 24 November"},
+    )
 
 
 def test_reply_day_variants() -> None:
