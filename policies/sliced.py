@@ -19,10 +19,20 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
+STATE_EVENTS = (SlotSet, AllSlotsReset, ActiveLoop, Restarted, SessionStarted)
 MAX_TURNS_KEY = "max_turns"
 DEFAULT_MAX_TURNS = 6
 
@@ -52,9 +62,12 @@ def slice_tracker(tracker: DialogueStateTracker, max_turns: int) -> DialogueStat
     while cut < len(events) and not isinstance(events[cut], ActionExecuted):
         cut += 1
 
+    # Only these events change slots or the active loop, the prefix's only use;
+    # skipping the rest keeps the cut cheap on long conversations.
     prefix = tracker.init_copy()
     for event in events[:cut]:
-        prefix.update(event)
+        if isinstance(event, STATE_EVENTS):
+            prefix.update(event)
 
     carried: List[Event] = [SlotSet(name, slot.value) for name, slot in prefix.slots.items() if slot.value != slot.initial_value]
     if prefix.active_loop_name:
@@ -78,6 +91,28 @@ def validate_max_turns(config: Dict[str, Any], minimum: int) -> int:
     return max_turns
 
 
+class _LastCut:
+    """The latest cut, shared by the policies predicting on the same tracker state.
+
+    Both sliced policies see the same tracker for each prediction; the entry keeps
+    the tracker object itself (not its id, which Python may reuse) and its length,
+    so a tracker that changed in between is cut again."""
+
+    def __init__(self) -> None:
+        self.key: Optional[tuple] = None
+        self.window: Optional[DialogueStateTracker] = None
+
+    def get(self, tracker: DialogueStateTracker, max_turns: int) -> DialogueStateTracker:
+        key = (tracker, len(tracker.events), tracker.followup_action, max_turns)
+        if self.key is None or self.key[0] is not tracker or self.key[1:] != key[1:]:
+            self.window = slice_tracker(tracker, max_turns)
+            self.key = key
+        return self.window  # type: ignore[return-value]
+
+
+_last_cut = _LastCut()
+
+
 class SlicedPredictionMixin:
     """Hands the wrapped policy a tracker cut to its last ``_max_turns`` user turns."""
 
@@ -91,7 +126,7 @@ class SlicedPredictionMixin:
         **kwargs: Any,
     ) -> PolicyPrediction:
         return super().predict_action_probabilities(  # type: ignore[misc]
-            slice_tracker(tracker, self._max_turns), domain, rule_only_data, **kwargs
+            _last_cut.get(tracker, self._max_turns), domain, rule_only_data, **kwargs
         )
 
 

@@ -60,11 +60,14 @@ def agent_actions():
 
 def start_with(blueprint: Any) -> None:
     """Start the relay's background work (outbox dispatcher, queue updates) when the
-    server that mounts ``blueprint`` starts. Every handoff-aware channel calls this;
-    the relay starts once per process."""
+    server that mounts ``blueprint`` starts, and apply Tandem's Rasa speed-ups
+    (policies/speedups.py). Every handoff-aware channel calls this; both happen
+    once per process."""
 
     @blueprint.listener("after_server_start")
     async def start_relay(app: Any, _: Any) -> None:
         from connectors.handoff.relay import relay
+        from policies import speedups
 
+        speedups.apply()
         relay().start(app)

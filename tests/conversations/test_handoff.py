@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List
 import pytest
 import requests
 
+from actions.packet import validate_packet
 from tests.conftest import Conversation, Desk
 
 pytestmark = pytest.mark.stack
@@ -45,6 +46,7 @@ def test_handoff_round_trip(conversation: Conversation, desk: Desk) -> None:
     row = desk.handoff_of(conversation.sender)
     assert (row["status"], row["reason"], row["position"]) == ("queued", "customer_request", 1)
     packet = desk.detail(row["id"])["handoff"]["packet"]
+    validate_packet(packet)
     assert packet["conversation_id"] == conversation.sender
     assert packet["reason"]["code"] == "customer_request"
     assert any("12345678" in str(e.get("value")) for e in packet["entities"])
