@@ -1,0 +1,111 @@
+"""IncrementalSQLTrackerStore returns exactly what Rasa's SQLTrackerStore returns, reading only new rows."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from policies.tracker_store import IncrementalSQLTrackerStore
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTGRES_URL = os.environ.get("TANDEM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_args(request, tmp_path) -> Iterator[dict]:
+    """Keyword arguments for both stores: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+        return
+    name = f"tracker_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", future=True)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}", pytrace=False)
+    yield {"dialect": "postgresql", "host": "127.0.0.1", "port": 5432, "db": name, "username": "postgres"}
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def turn(text: str, intent: str, reply: str) -> list:
+    return [
+        UserUttered(text, {"name": intent, "confidence": 0.9}),
+        ActionExecuted("action_answer_from_kb"),
+        BotUttered(reply, metadata={"utter_action": "utter_kb_answer"}),
+        SlotSet("kb_article", intent),
+        ActionExecuted("action_listen"),
+    ]
+
+
+async def save_events(store, domain: Domain, sender: str, events: list) -> None:
+    tracker = await store.retrieve(sender) or DialogueStateTracker(sender, domain.slots)
+    for event in events:
+        tracker.update(event)
+    await store.save(tracker)
+
+
+def as_dicts(tracker: DialogueStateTracker) -> list:
+    return [e.as_dict() for e in tracker.events]
+
+
+async def test_same_tracker_as_rasas_store_and_sees_other_instances_rows(domain, store_args) -> None:
+    ours = IncrementalSQLTrackerStore(domain=domain, **store_args)
+    other_instance = IncrementalSQLTrackerStore(domain=domain, **store_args)
+    reference = SQLTrackerStore(domain=domain, **store_args)
+    sender = "conversation-1"
+
+    await save_events(
+        ours, domain, sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    )
+    await save_events(ours, domain, sender, turn("where is my order", "order_status", "Under Account > Orders."))
+
+    # Another Rasa instance answers the next message; ours must see it.
+    await save_events(other_instance, domain, sender, turn("how do refunds work", "refund_status", "3-5 days."))
+    mine, theirs = await ours.retrieve(sender), await reference.retrieve(sender)
+    assert as_dicts(mine) == as_dicts(theirs)
+    assert mine.get_slot("kb_article") == "refund_status"
+    assert ours.cached_conversations() == {sender: len(mine.events)}
+
+    # A new session: only its events count, as with Rasa's store.
+    await save_events(
+        ours, domain, sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    )
+    mine, theirs = await ours.retrieve(sender), await reference.retrieve(sender)
+    assert as_dicts(mine) == as_dicts(theirs)
+    assert [e.as_dict()["event"] for e in mine.events] == ["session_started", "action"]
+
+
+async def test_unknown_conversation_is_none(domain, store_args) -> None:
+    assert await IncrementalSQLTrackerStore(domain=domain, **store_args).retrieve("nobody") is None
+
+
+async def test_memory_is_bounded(domain, tmp_path) -> None:
+    store = IncrementalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"), max_cached_conversations=2)
+    for sender in ("a", "b", "c"):
+        await save_events(store, domain, sender, turn("hi", "greet", "Hello"))
+        await store.retrieve(sender)
+    assert list(store.cached_conversations()) == ["b", "c"]
+    assert [e.as_dict()["event"] for e in (await store.retrieve("a")).events][:1] == ["user"]  # still served from the database
+
+
+def test_a_zero_cache_is_refused(domain, tmp_path) -> None:
+    with pytest.raises(ValueError, match="max_cached_conversations"):
+        IncrementalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"), max_cached_conversations=0)
