@@ -1,0 +1,632 @@
+"""Slack for agents: connectors/slack_agents.py against the fake Slack Web API.
+
+Outbound, ``SlackAgentsConnector.deliver`` is called like the outbox dispatcher calls it;
+inbound, ``SlackAgentsInput`` is mounted the way Rasa mounts channels, on a real Sanic
+server on a loopback port, with a recording ``AgentActions``.
+
+Slack behaviour relied on:
+
+- chat.postMessage (``thread_ts``, ``blocks``, ``metadata``; errors as ``ok: false``):
+  https://docs.slack.dev/reference/methods/chat.postMessage
+- users.info (``profile.display_name``): https://docs.slack.dev/reference/methods/users.info
+- rate limits (HTTP 429 + Retry-After): https://docs.slack.dev/apis/web-api/rate-limits
+- signing: https://api.slack.com/authentication/verifying-requests-from-slack
+- Events API and retries: https://docs.slack.dev/apis/events-api/
+- url_verification: https://api.slack.com/events/url_verification
+- block_actions in the ``payload`` form field, ``response_url``:
+  https://docs.slack.dev/reference/interaction-payloads/block_actions-payload ,
+  https://docs.slack.dev/interactivity/handling-user-interaction
+- header, section, context and actions blocks: https://docs.slack.dev/reference/block-kit/blocks
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import uuid
+from typing import Any, AsyncIterator, Dict, List, Optional, Set, Tuple
+
+import aiohttp
+import pytest
+from rasa.core.channels.channel import register
+from sanic import Sanic
+
+from connectors.handoff.livechat import AgentActions, DeliveryError, InvalidTransition, OutboxItem, UnknownHandoff
+from connectors.slack_agents import (
+    ACTION_CLAIM,
+    ACTION_HAND_BACK,
+    ACTION_RESOLVE,
+    SlackAgentsConnector,
+    SlackAgentsInput,
+)
+from tests.fakes.slack_api import (
+    FakeSlackApi,
+    SignedRequest,
+    block_actions_payload,
+    event_request,
+    interactive_request,
+    message_event,
+    signed,
+    url_verification_request,
+)
+
+SECRET = "agents-signing-secret-0123456789"
+AGENTS_CHANNEL = "CAGENTS01"
+
+PACKET: Dict[str, Any] = {
+    "handoff_id": "h-123",
+    "conversation_id": "slack:DANN:UANN",
+    "reason": {"code": "charged_twice", "explanation": "The customer was charged twice for order A-1 & wants a refund."},
+    "priority": "high",
+    "queue": "billing",
+    "customer": {"id": "cust-7f3a", "tier": "gold"},
+    "summary": {
+        "goal": "Get the duplicate charge refunded",
+        "what_happened": "Two charges of 49.90 on 3 May",
+        "tried": ["Checked the bank statement", "Read 'Charged twice'"],
+        "open_question": "Was the second charge captured or only authorised?",
+        "suggested_next_step": "Look up the payment in the PSP and refund the duplicate",
+    },
+    "articles_shown": [{"id": "charged-twice", "title": "Charged twice", "verdict": "not_helpful"}],
+    "urgent_words": ["refund", "<!channel>"],
+    "transcript": [
+        {"from": "customer", "text": "I was charged twice", "at": "2026-05-03T10:00:00Z"},
+        {"from": "bot", "text": "Sorry about that. Here is what to check...", "at": "2026-05-03T10:00:02Z"},
+    ],
+}
+
+
+def item(kind: str, payload: Dict[str, Any], remote: Optional[Dict[str, Any]] = None, attempts: int = 0) -> OutboxItem:
+    return OutboxItem(
+        id=1,
+        handoff_id="h-123",
+        conversation_id="slack:DANN:UANN",
+        kind=kind,
+        payload=payload,
+        idempotency_key=f"h-123:{kind}",
+        attempts=attempts,
+        remote=remote or {},
+    )
+
+
+@pytest.fixture
+def fake() -> FakeSlackApi:
+    with FakeSlackApi(token="xoxb-agents-token") as api:
+        api.add_user("UAGENT1", display_name="Ana", real_name="Ana Lima")
+        yield api
+
+
+@pytest.fixture
+def connector(fake: FakeSlackApi) -> SlackAgentsConnector:
+    return SlackAgentsConnector.from_config(
+        {"type": "slack", "agents_channel": AGENTS_CHANNEL, "bot_token": fake.token, "api_url": fake.base_url, "timeout": 2}
+    )
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def test_from_config_defaults_and_masked_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SLACK_AGENTS_BOT_TOKEN", raising=False)
+    connector = SlackAgentsConnector.from_config({"type": "slack", "agents_channel": "C1", "bot_token": "xoxb-secret-value"})
+    assert connector.type_name == "slack"
+    assert (connector.api_url, connector.timeout) == ("https://slack.com/api/", 10.0)
+    assert "xoxb-secret-value" not in repr(connector) and "***" in repr(connector)
+
+
+@pytest.mark.parametrize(
+    ("cfg", "named"),
+    [
+        ({"bot_token": "xoxb-1"}, "agents_channel"),
+        ({"agents_channel": "C1"}, "bot_token"),
+        ({"agents_channel": "C1", "bot_token": ""}, "bot_token"),
+        ({"agents_channel": "C1", "bot_token": "xoxb-1", "timeout": "soon"}, "timeout"),
+        ({"agents_channel": "C1", "bot_token": "xoxb-1", "timeout": 0}, "timeout"),
+    ],
+    ids=["no-channel", "no-token", "empty-token-from-unset-env-var", "timeout-not-a-number", "timeout-zero"],
+)
+def test_from_config_names_the_missing_or_bad_key(monkeypatch: pytest.MonkeyPatch, cfg: Dict[str, Any], named: str) -> None:
+    monkeypatch.delenv("SLACK_AGENTS_BOT_TOKEN", raising=False)
+    with pytest.raises(ValueError, match=named):
+        SlackAgentsConnector.from_config(cfg)
+
+
+def test_endpoints_livechat_section_builds_this_connector() -> None:
+    from connectors.handoff.tools import connector_for
+
+    livechat = {"type": "slack", "agents_channel": "C1", "bot_token": "xoxb-1", "store_url": "sqlite:///var/handoff.db"}
+    assert isinstance(connector_for(livechat), SlackAgentsConnector)
+
+
+def test_bot_token_can_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_AGENTS_BOT_TOKEN", "xoxb-env")
+    assert SlackAgentsConnector.from_config({"agents_channel": "C1"}).api.token == "xoxb-env"
+
+
+# --- deliver ------------------------------------------------------------------------------
+
+
+def test_handoff_packet_is_posted_for_action(connector: SlackAgentsConnector, fake: FakeSlackApi) -> None:
+    refs = connector.deliver(item("handoff", {"packet": PACKET, "queue_position": 2}))
+    (call,) = fake.calls("chat.postMessage")
+    assert call.headers["Authorization"] == f"Bearer {fake.token}"
+    post = call.params
+    assert refs == {"channel": AGENTS_CHANNEL, "thread_ts": call.response["ts"]}  # later items go to this thread
+    assert post["channel"] == AGENTS_CHANNEL and "thread_ts" not in post
+    assert post["metadata"]["event_payload"] == {"handoff_id": "h-123", "idempotency_key": "h-123:handoff"}
+    assert post["text"] == "New handoff (high, billing): The customer was charged twice for order A-1 &amp; wants a refund."
+
+    blocks = post["blocks"]
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Handoff: Charged twice", "emoji": True}}
+    assert "*Why:* The customer was charged twice for order A-1 &amp; wants a refund." in blocks[1]["text"]["text"]
+    fields = [f["text"] for f in blocks[2]["fields"]]
+    assert fields == [
+        "*Priority*\nhigh",
+        "*Queue*\nbilling",
+        "*Customer tier*\ngold",
+        "*Customer*\ncust-7f3a",
+        "*Queue position*\n2",
+    ]
+    summary = blocks[3]["text"]["text"]
+    for expected in (
+        "*Goal:* Get the duplicate charge refunded",
+        "*What happened:* Two charges of 49.90 on 3 May",
+        "*Tried:* Checked the bank statement; Read 'Charged twice'",
+        "*Open question:* Was the second charge captured or only authorised?",
+        "*Suggested next step:* Look up the payment in the PSP and refund the duplicate",
+    ):
+        assert expected in summary
+    assert blocks[4]["text"]["text"] == "*Articles shown*\n• Charged twice (`charged-twice`): not_helpful"
+    urgent = blocks[5]["elements"][0]["text"]
+    assert "refund" in urgent and "&lt;!channel&gt;" in urgent and "<!channel>" not in urgent  # no broadcast injection
+    assert "*customer:* I was charged twice" in blocks[6]["text"]["text"]
+    actions = blocks[-1]
+    assert actions["type"] == "actions"
+    assert [(e["text"]["text"], e["action_id"], e["value"]) for e in actions["elements"]] == [
+        ("Claim", ACTION_CLAIM, "h-123"),
+        ("Resolve", ACTION_RESOLVE, "h-123"),
+        ("Hand back to bot", ACTION_HAND_BACK, "h-123"),
+    ]
+
+
+def test_the_packets_thread_receives_the_following_items(connector: SlackAgentsConnector, fake: FakeSlackApi) -> None:
+    refs = connector.deliver(item("handoff", {"packet": PACKET, "queue_position": None}))
+    assert refs is not None
+    connector.deliver(item("customer_message", {"text": "any news?"}, remote={"connector": "slack", **refs}))
+    connector.deliver(item("closed", {"status": "resolved"}, remote={"connector": "slack", **refs}))
+    packet, message, closed = fake.calls("chat.postMessage")
+    assert "thread_ts" not in packet.params and "Queue position" not in json.dumps(packet.params["blocks"])
+    assert message.params["thread_ts"] == closed.params["thread_ts"] == packet.response["ts"]
+
+
+def test_a_retried_handoff_is_not_posted_twice(connector: SlackAgentsConnector, fake: FakeSlackApi) -> None:
+    remote = {"connector": "slack", "channel": AGENTS_CHANNEL, "thread_ts": "1700000000.000100"}
+    assert connector.deliver(item("handoff", {"packet": PACKET}, remote=remote, attempts=1)) is None
+    assert fake.calls() == []
+
+
+def test_a_customer_message_goes_into_the_packets_thread(connector: SlackAgentsConnector, fake: FakeSlackApi) -> None:
+    remote = {"channel": AGENTS_CHANNEL, "thread_ts": "1700000000.000100"}
+    assert connector.deliver(item("customer_message", {"text": "still waiting <!channel> & <@U1>"}, remote=remote)) is None
+    (post,) = fake.posted()
+    assert (post["channel"], post["thread_ts"]) == (AGENTS_CHANNEL, "1700000000.000100")
+    assert post["text"] == ":speech_balloon: *Customer:* still waiting &lt;!channel&gt; &amp; &lt;@U1&gt;"
+
+
+def test_a_customer_message_before_the_packet_is_retried_later(connector: SlackAgentsConnector, fake: FakeSlackApi) -> None:
+    with pytest.raises(DeliveryError) as error:
+        connector.deliver(item("customer_message", {"text": "hello"}))
+    assert error.value.retryable and fake.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("status", "line"),
+    [("resolved", "Resolved"), ("returned_to_bot", "Handed back to the bot"), ("abandoned", "customer left")],
+)
+def test_closing_posts_a_status_line_in_the_thread(
+    connector: SlackAgentsConnector, fake: FakeSlackApi, status: str, line: str
+) -> None:
+    remote = {"channel": AGENTS_CHANNEL, "thread_ts": "1700000000.000100"}
+    connector.deliver(item("closed", {"status": status}, remote=remote))
+    (post,) = fake.posted()
+    assert post["thread_ts"] == "1700000000.000100" and line in post["text"]
+
+
+def test_closing_a_handoff_never_posted_is_a_no_op(connector: SlackAgentsConnector, fake: FakeSlackApi) -> None:
+    assert connector.deliver(item("closed", {"status": "abandoned"})) is None
+    assert fake.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "retryable"),
+    [
+        ("ratelimited", True),
+        ("http_500", True),
+        ("internal_error", True),
+        ("disconnect", True),
+        ("invalid_auth", False),
+        ("channel_not_found", False),
+    ],
+)
+def test_delivery_errors_say_whether_a_retry_can_help(
+    connector: SlackAgentsConnector, fake: FakeSlackApi, failure: str, retryable: bool
+) -> None:
+    fake.fail("chat.postMessage", failure)
+    with pytest.raises(DeliveryError) as error:
+        connector.deliver(item("handoff", {"packet": PACKET}))
+    assert error.value.retryable is retryable
+    assert fake.token not in str(error.value) and "charged twice" not in str(error.value)
+
+
+def test_a_slow_slack_times_out_as_retryable(fake: FakeSlackApi) -> None:
+    connector = SlackAgentsConnector.from_config(
+        {"agents_channel": AGENTS_CHANNEL, "bot_token": fake.token, "api_url": fake.base_url, "timeout": 0.2}
+    )
+    fake.fail("chat.postMessage", "slow", seconds=1.0)
+    with pytest.raises(DeliveryError, match="timeout") as error:
+        connector.deliver(item("handoff", {"packet": PACKET}))
+    assert error.value.retryable
+
+
+def test_a_wrong_token_is_not_retried(fake: FakeSlackApi) -> None:
+    connector = SlackAgentsConnector.from_config(
+        {"agents_channel": AGENTS_CHANNEL, "bot_token": "xoxb-wrong", "api_url": fake.base_url}
+    )
+    with pytest.raises(DeliveryError, match="invalid_auth") as error:
+        connector.deliver(item("handoff", {"packet": PACKET}))
+    assert not error.value.retryable and "xoxb-wrong" not in str(error.value)
+
+
+def test_an_unknown_item_kind_is_not_retried(connector: SlackAgentsConnector) -> None:
+    with pytest.raises(DeliveryError) as error:
+        connector.deliver(item("typing", {}))
+    assert not error.value.retryable
+
+
+# --- inbound ------------------------------------------------------------------------------
+
+
+class RecordingActions(AgentActions):
+    """AgentActions that remember what agents did; packet threads map to handoff ids."""
+
+    def __init__(self) -> None:
+        self.threads: Dict[str, str] = {}
+        self.calls: List[Tuple[Any, ...]] = []
+        self.seen: Set[Tuple[str, str]] = set()
+        self.closed: Set[str] = set()
+        self.fail_with: Optional[Exception] = None
+
+    async def find(self, connector: str, key: str, value: Any) -> str:
+        assert (connector, key) == ("slack", "thread_ts")
+        if value not in self.threads:
+            raise UnknownHandoff(value)
+        return self.threads[value]
+
+    def _check(self, handoff_id: str) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if handoff_id not in self.threads.values():
+            raise UnknownHandoff(handoff_id)
+        if handoff_id in self.closed:
+            raise InvalidTransition(f"handoff {handoff_id} is resolved")
+
+    async def claim(self, handoff_id: str, agent_id: str, agent_name: str) -> None:
+        self._check(handoff_id)
+        self.calls.append(("claim", handoff_id, agent_id, agent_name))
+
+    async def agent_message(self, handoff_id: str, text: str, agent_id: str, agent_name: str) -> None:
+        self._check(handoff_id)
+        self.calls.append(("agent_message", handoff_id, text, agent_id, agent_name))
+
+    async def note(self, handoff_id: str, text: str, agent_id: str, agent_name: str) -> None:
+        self.calls.append(("note", handoff_id, text, agent_id, agent_name))
+
+    async def close(self, handoff_id: str, status: str, agent_id: str, agent_name: str) -> None:
+        self._check(handoff_id)
+        self.closed.add(handoff_id)
+        self.calls.append(("close", handoff_id, status, agent_id, agent_name))
+
+    async def already_processed(self, source: str, event_id: str) -> bool:
+        if (source, event_id) in self.seen:
+            return True
+        self.seen.add((source, event_id))
+        return False
+
+
+class Inbound:
+    def __init__(self, fake: FakeSlackApi, channel: SlackAgentsInput, actions: RecordingActions, url: str) -> None:
+        self.fake, self.channel, self.actions, self.url = fake, channel, actions, url
+
+    async def post(self, request: SignedRequest, path: str) -> Tuple[int, str]:
+        async with aiohttp.ClientSession() as session:
+            async with session.post(
+                f"{self.url}/webhooks/slack_agents/{path}", data=request.body, headers=request.headers
+            ) as reply:
+                text = await reply.text()
+        await self.channel.idle()
+        return reply.status, text
+
+    async def event(self, event: Dict[str, Any], **signing: Any) -> Tuple[int, str]:
+        return await self.post(event_request(SECRET, event, **signing), "events")
+
+    async def click(self, payload: Dict[str, Any], **signing: Any) -> Tuple[int, str]:
+        return await self.post(interactive_request(SECRET, payload, **signing), "interactive")
+
+
+async def serve(channel: SlackAgentsInput) -> Tuple[Any, str]:
+    app = Sanic(f"slack_agents_test_{uuid.uuid4().hex}")
+    register([channel], app, route="/webhooks/")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture(autouse=True)
+def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Several apps in one process: Sanic's test mode skips its one-off code rewriting (touchup)."""
+    monkeypatch.setattr(Sanic, "test_mode", True)
+
+
+@pytest.fixture
+async def inbound(fake: FakeSlackApi) -> AsyncIterator[Inbound]:
+    actions = RecordingActions()
+    actions.threads["1700000000.000100"] = "h-123"
+    channel = SlackAgentsInput(SECRET, fake.token, fake.base_url, actions=actions, timeout=2)
+    server, url = await serve(channel)
+    try:
+        yield Inbound(fake, channel, actions, url)
+    finally:
+        await channel.idle()
+        server.close()
+        await server.wait_closed()
+
+
+def reply_event(text: str, user: str = "UAGENT1", thread_ts: str = "1700000000.000100", **extra: Any) -> Dict[str, Any]:
+    return message_event(text, user=user, channel=AGENTS_CHANNEL, channel_type="channel", thread_ts=thread_ts, **extra)
+
+
+def click(action_id: str, fake: FakeSlackApi, value: str = "h-123", user: str = "UAGENT1") -> Dict[str, Any]:
+    return block_actions_payload(
+        value,
+        user=user,
+        user_name="ana.l",
+        channel=AGENTS_CHANNEL,
+        message_ts="1700000000.000100",
+        action_id=action_id,
+        block_id="tandem_handoff_actions",
+        response_url=fake.response_url(),
+    )
+
+
+async def test_url_verification(inbound: Inbound) -> None:
+    status, body = await inbound.post(url_verification_request(SECRET, "challenge-abc"), "events")
+    assert (status, body) == (200, "challenge-abc")
+
+
+async def test_a_thread_reply_becomes_an_agent_message(inbound: Inbound) -> None:
+    status, _ = await inbound.event(reply_event("Hi, I'm looking at <https://psp.example/p/1|the payment> now"))
+    assert status == 200
+    assert inbound.actions.calls == [
+        ("agent_message", "h-123", "Hi, I'm looking at the payment (https://psp.example/p/1) now", "UAGENT1", "Ana")
+    ]
+
+
+async def test_agent_names_are_looked_up_once(inbound: Inbound) -> None:
+    await inbound.event(reply_event("one"))
+    await inbound.event(reply_event("two"))
+    assert [c[-1] for c in inbound.actions.calls] == ["Ana", "Ana"]
+    assert len(inbound.fake.calls("users.info")) == 1
+
+
+async def test_the_events_user_profile_is_used_when_present(inbound: Inbound) -> None:
+    await inbound.event(reply_event("hello", user="UAGENT2", user_profile={"display_name": "Bo", "real_name": "Bo Chen"}))
+    assert inbound.actions.calls[0][-2:] == ("UAGENT2", "Bo")
+    assert inbound.fake.calls("users.info") == []
+
+
+async def test_an_unknown_agent_gets_a_generic_name(inbound: Inbound) -> None:
+    await inbound.event(reply_event("hello", user="UNOBODY"))
+    assert inbound.actions.calls[0][-1] == "Support agent"
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        reply_event("You said: hi", bot_id="BBOT0001", subtype="bot_message"),
+        reply_event("automated", bot_id="BOTHER"),
+        reply_event("our own", user="UBOT0001"),
+        reply_event("a new top-level message", thread_ts=None),
+        message_event(
+            "the packet itself",
+            channel=AGENTS_CHANNEL,
+            channel_type="channel",
+            ts="1700000000.000100",
+            thread_ts="1700000000.000100",
+        ),
+        reply_event("edited", subtype="message_changed"),
+        reply_event("chatter in another thread", thread_ts="1600000000.000001"),
+        {"type": "reaction_added", "user": "UAGENT1", "reaction": "eyes"},
+    ],
+    ids=["bot-message", "other-bot", "own-user", "no-thread", "thread-parent", "edit", "not-a-packet-thread", "not-a-message"],
+)
+async def test_what_is_not_an_agent_reply_is_acknowledged_and_ignored(inbound: Inbound, event: Dict[str, Any]) -> None:
+    status, _ = await inbound.event(event)
+    assert status == 200 and inbound.actions.calls == []
+
+
+@pytest.mark.parametrize(
+    "signing", [{"forged": True}, {"stale": True}, {"unsigned": True}], ids=["forged", "replayed", "unsigned"]
+)
+async def test_unverified_requests_get_401(inbound: Inbound, signing: Dict[str, Any]) -> None:
+    status, body = await inbound.event(reply_event("hi"), **signing)
+    assert status == 401 and json.loads(body)["error"] == "invalid_signature"
+    status, _ = await inbound.click(click(ACTION_CLAIM, inbound.fake), **signing)
+    assert status == 401
+    assert inbound.actions.calls == []
+
+
+async def test_a_retry_is_not_processed_again(inbound: Inbound) -> None:
+    event = reply_event("hello")
+    await inbound.event(event, event_id="EvA1")
+    status, _ = await inbound.event(event, event_id="EvA1", retry=(1, "http_timeout"))
+    assert status == 200
+    await inbound.event(event, event_id="EvA1", retry=(2, "http_error"))  # first attempt did reach us: dedupe
+    await inbound.event(reply_event("new"), event_id="EvA2", retry=(1, "http_timeout"))
+    assert [c[2] for c in inbound.actions.calls] == ["hello"]
+
+
+async def test_a_retry_after_a_failed_first_delivery_is_processed(inbound: Inbound) -> None:
+    await inbound.event(reply_event("hello"), event_id="EvB1", retry=(1, "connection_failed"))
+    assert [c[2] for c in inbound.actions.calls] == ["hello"]
+
+
+@pytest.mark.parametrize(
+    ("request_factory", "path"),
+    [
+        (lambda: signed(SECRET, b"{oops", "application/json"), "events"),
+        (lambda: signed(SECRET, b'{"type": "url_verification"}', "application/json"), "events"),
+        (lambda: signed(SECRET, b"nothing=here", "application/x-www-form-urlencoded"), "interactive"),
+        (lambda: signed(SECRET, b"payload=%5B%5D", "application/x-www-form-urlencoded"), "interactive"),
+    ],
+    ids=["events-not-json", "events-no-challenge", "interactive-no-payload", "interactive-payload-not-object"],
+)
+async def test_malformed_requests_get_400(inbound: Inbound, request_factory: Any, path: str) -> None:
+    status, _ = await inbound.post(request_factory(), path)
+    assert status == 400
+
+
+async def test_a_click_without_a_handoff_id_gets_400(inbound: Inbound) -> None:
+    status, body = await inbound.click(click(ACTION_CLAIM, inbound.fake, value=""))
+    assert status == 400 and json.loads(body)["error"] == "invalid_action"
+
+
+async def test_claim_button(inbound: Inbound) -> None:
+    status, body = await inbound.click(click(ACTION_CLAIM, inbound.fake))
+    assert (status, body) == (200, "")
+    assert inbound.actions.calls == [("claim", "h-123", "UAGENT1", "Ana")]
+    (notice,) = inbound.fake.posted()
+    assert notice["thread_ts"] == "1700000000.000100" and "Ana claimed" in notice["text"]
+
+
+@pytest.mark.parametrize(("action_id", "status"), [(ACTION_RESOLVE, "resolved"), (ACTION_HAND_BACK, "returned_to_bot")])
+async def test_resolve_and_hand_back_buttons(inbound: Inbound, action_id: str, status: str) -> None:
+    code, _ = await inbound.click(click(action_id, inbound.fake))
+    assert code == 200
+    assert inbound.actions.calls == [("close", "h-123", status, "UAGENT1", "Ana")]
+
+
+async def test_an_unknown_handoff_is_explained_to_the_agent_not_404(inbound: Inbound) -> None:
+    status, _ = await inbound.click(click(ACTION_CLAIM, inbound.fake, value="h-gone"))
+    assert status == 200
+    (notice,) = inbound.fake.calls("response_url")
+    assert notice.params["response_type"] == "ephemeral" and notice.params["replace_original"] is False
+    assert "no longer exists" in notice.params["text"]
+
+
+async def test_claiming_a_closed_handoff_is_explained_to_the_agent(inbound: Inbound) -> None:
+    await inbound.click(click(ACTION_RESOLVE, inbound.fake))
+    status, _ = await inbound.click(click(ACTION_CLAIM, inbound.fake))
+    assert status == 200
+    (notice,) = inbound.fake.calls("response_url")
+    assert "Not possible now" in notice.params["text"] and "resolved" in notice.params["text"]
+
+
+async def test_a_reply_to_a_closed_handoff_is_flagged_in_the_thread(inbound: Inbound) -> None:
+    inbound.actions.closed.add("h-123")
+    status, _ = await inbound.event(reply_event("are you still there?"))
+    assert status == 200
+    (notice,) = inbound.fake.posted()
+    assert notice["thread_ts"] == "1700000000.000100" and "closed" in notice["text"]
+
+
+async def test_a_failure_of_the_handoff_core_is_never_a_500(inbound: Inbound) -> None:
+    inbound.actions.fail_with = RuntimeError("database is down")
+    status, _ = await inbound.event(reply_event("hello"))
+    assert status == 200
+    assert "could not pass that message on" in inbound.fake.posted()[0]["text"]
+    status, _ = await inbound.click(click(ACTION_CLAIM, inbound.fake))
+    assert status == 200
+    assert "could not record" in inbound.fake.calls("response_url")[0].params["text"]
+
+
+async def test_response_urls_outside_slack_are_never_called(inbound: Inbound) -> None:
+    payload = click(ACTION_CLAIM, inbound.fake, value="h-gone")
+    payload["response_url"] = "http://169.254.169.254/latest/meta-data"
+    status, _ = await inbound.click(payload)
+    assert status == 200 and inbound.fake.calls("response_url") == []
+
+
+async def test_without_a_signing_secret_every_request_gets_503(fake: FakeSlackApi) -> None:
+    channel = SlackAgentsInput(None, fake.token, fake.base_url, actions=RecordingActions())
+    server, url = await serve(channel)
+    try:
+        harness = Inbound(fake, channel, RecordingActions(), url)
+        for request, path in (
+            (event_request("x", reply_event("hi")), "events"),
+            (interactive_request("x", click(ACTION_CLAIM, fake)), "interactive"),
+        ):
+            status, body = await harness.post(request, path)
+            assert status == 503 and json.loads(body) == {"error": "not_configured", "message": "Slack is not configured"}
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+async def test_default_actions_come_from_the_handoff_runtime(fake: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.handoff import runtime
+
+    actions = RecordingActions()
+    actions.threads["1700000000.000100"] = "h-123"
+    monkeypatch.setattr(runtime, "agent_actions", lambda: actions)
+    channel = SlackAgentsInput(SECRET, fake.token, fake.base_url)
+    server, url = await serve(channel)
+    try:
+        await Inbound(fake, channel, actions, url).event(reply_event("hello"))
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert actions.calls == [("agent_message", "h-123", "hello", "UAGENT1", "Ana")]
+
+
+async def test_an_unavailable_handoff_core_is_a_503(fake: FakeSlackApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.handoff import runtime
+
+    def broken() -> AgentActions:
+        raise RuntimeError("endpoints.yml: livechat.type: must be one of ...")
+
+    monkeypatch.setattr(runtime, "agent_actions", broken)
+    channel = SlackAgentsInput(SECRET, fake.token, fake.base_url)
+    server, url = await serve(channel)
+    try:
+        harness = Inbound(fake, channel, RecordingActions(), url)
+        status, body = await harness.event(reply_event("hello"))
+        assert status == 503 and json.loads(body)["error"] == "unavailable"
+        status, _ = await harness.click(click(ACTION_CLAIM, fake))
+        assert status == 503
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def test_credentials_fall_back_to_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_AGENTS_SIGNING_SECRET", "env-secret")
+    monkeypatch.setenv("SLACK_AGENTS_BOT_TOKEN", "xoxb-env")
+    monkeypatch.delenv("SLACK_AGENTS_API_URL", raising=False)
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api/")
+    channel = SlackAgentsInput.from_credentials(None)
+    assert channel.slack_signing_secret == "env-secret"
+    assert channel.api is not None and channel.api.token == "xoxb-env" and channel.api.api_url == "http://127.0.0.1:9/api/"
+    assert "env-secret" not in repr(channel) and "xoxb-env" not in repr(channel)
+
+
+def test_the_fake_can_accept_any_token_for_end_to_end_stacks() -> None:
+    with FakeSlackApi(token=None) as anything:
+        connector = SlackAgentsConnector.from_config(
+            {"agents_channel": "C1", "bot_token": "xoxb-whatever", "api_url": anything.base_url}
+        )
+        assert connector.deliver(item("handoff", {"packet": PACKET}))["channel"] == "C1"

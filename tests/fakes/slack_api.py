@@ -1,0 +1,452 @@
+"""An in-process fake of Slack's Web API, and signed requests as Slack sends them.
+
+Shapes follow Slack's reference pages:
+
+- chat.postMessage https://docs.slack.dev/reference/methods/chat.postMessage
+  (``{"ok": true, "channel", "ts", "message"}``)
+- users.info https://docs.slack.dev/reference/methods/users.info
+- auth.test https://docs.slack.dev/reference/methods/auth.test
+- errors: HTTP 200 with ``{"ok": false, "error": "invalid_auth"}``; rate limits: HTTP 429
+  with ``Retry-After`` and ``{"ok": false, "error": "ratelimited"}``
+  (https://docs.slack.dev/apis/web-api/rate-limits)
+- request signing https://api.slack.com/authentication/verifying-requests-from-slack
+- Events API envelope and retries https://docs.slack.dev/apis/events-api/ ,
+  url_verification https://api.slack.com/events/url_verification
+- block_actions sent as the ``payload`` form field
+  https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
+
+``FakeSlackApi`` is a stdlib ``ThreadingHTTPServer`` on a free loopback port in a daemon
+thread. Point a client at ``fake.base_url`` (``SLACK_API_URL`` for the customers'
+channel). It checks ``Authorization: Bearer``, records every call, and
+``fail(method, kind, times)`` makes the next calls fail. ``event_request``,
+``interactive_request`` and ``url_verification_request`` build requests signed like
+Slack's: valid, ``forged``, ``stale`` (replayed), ``unsigned`` or a ``retry``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import parse_qs, urlencode, urlparse
+
+from connectors.signing import slack_signature
+
+FAILURES = ("ratelimited", "http_500", "internal_error", "invalid_auth", "channel_not_found", "disconnect", "slow")
+
+
+@dataclass
+class Call:
+    method: str
+    params: Dict[str, Any]
+    headers: Dict[str, str]
+    status: int = 200
+    outcome: str = "ok"  # "ok" or the error/failure the fake answered with
+    response: Optional[Dict[str, Any]] = None  # the JSON the fake answered, when it did
+
+
+@dataclass
+class FakeSlackApi:
+    # The bot token clients must send; None accepts any (an end-to-end stack then only
+    # needs SLACK_API_URL pointed at the fake, whatever SLACK_BOT_TOKEN holds).
+    token: Optional[str] = "xoxb-fake-token"
+    bot_user_id: str = "UBOT0001"
+    bot_id: str = "BBOT0001"
+    team_id: str = "T0000001"
+    users: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    missing_channels: set = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._calls: List[Call] = []
+        self._failures: Dict[str, List[Tuple[str, float]]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server: Optional[ThreadingHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> FakeSlackApi:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output quiet
+                pass
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack-api", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlackApi:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def origin(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return self.origin + "/api/"
+
+    def response_url(self, name: str = "") -> str:
+        """A stand-in for an interaction's ``response_url`` (recorded as method ``response_url``)."""
+        return f"{self.origin}/hooks/{name or uuid.uuid4().hex}"
+
+    # -- configuration and inspection -------------------------------------------------------
+
+    def add_user(self, user_id: str, display_name: str = "", real_name: str = "", name: str = "") -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name or display_name.lower() or user_id.lower(),
+            "real_name": real_name,
+            "is_bot": False,
+            "profile": {"display_name": display_name, "real_name": real_name, "display_name_normalized": display_name},
+        }
+
+    def fail(self, method: str, kind: str, times: int = 1, seconds: float = 0) -> None:
+        """The next ``times`` calls of ``method`` fail as ``kind`` (one of ``FAILURES``).
+
+        ``seconds`` is the ``Retry-After`` of ``ratelimited`` and the delay of ``slow``
+        (which then answers normally: a client with a shorter timeout gives up first)."""
+        assert kind in FAILURES, kind
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(kind, seconds)] * times)
+
+    def calls(self, method: Optional[str] = None, ok_only: bool = False) -> List[Call]:
+        with self._lock:
+            return [c for c in self._calls if (method is None or c.method == method) and (not ok_only or c.outcome == "ok")]
+
+    def posted(self) -> List[Dict[str, Any]]:
+        """Arguments of the chat.postMessage calls that succeeded."""
+        return [c.params for c in self.calls("chat.postMessage", ok_only=True)]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, ok_only: bool = True) -> List[Call]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.calls(method, ok_only=ok_only)
+            if len(found) >= count:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} {method} call(s), got {len(self.calls(method, ok_only=ok_only))}")
+
+    # -- HTTP -------------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        url = urlparse(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        params: Dict[str, Any] = {k: v[0] for k, v in parse_qs(url.query).items()}
+        kind = (request.headers.get("Content-Type") or "").split(";")[0].strip()
+        if kind == "application/json" and raw:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+        headers = {k: v for k, v in request.headers.items()}
+
+        if url.path.startswith("/hooks/"):
+            self._record(Call("response_url", params, headers))
+            return self._reply(request, 200, {"ok": True})
+        if not url.path.startswith("/api/"):
+            return self._reply(request, 404, {"ok": False, "error": "unknown_method"})
+        method = url.path[len("/api/") :]
+
+        failure = self._next_failure(method)
+        if failure is not None and failure[0] == "slow":
+            time.sleep(failure[1])
+            failure = None
+        if failure is not None:
+            kind_, retry_after = failure
+            self._record(
+                Call(
+                    method,
+                    params,
+                    headers,
+                    *self._failure_status(kind_),
+                )
+            )
+            if kind_ == "disconnect":
+                request.close_connection = True
+                return  # no response at all: the client sees the connection drop
+            if kind_ == "ratelimited":
+                return self._reply(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(int(retry_after))})
+            if kind_ == "http_500":
+                return self._reply(request, 500, None, body=b"<html>Internal Server Error</html>", content_type="text/html")
+            return self._reply(request, 200, {"ok": False, "error": kind_})
+
+        authorization = headers.get("Authorization") or headers.get("authorization") or ""
+        token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else params.get("token")
+        if not token:
+            self._record(Call(method, params, headers, 200, "not_authed"))
+            return self._reply(request, 200, {"ok": False, "error": "not_authed"})
+        if self.token is not None and token != self.token:
+            self._record(Call(method, params, headers, 200, "invalid_auth"))
+            return self._reply(request, 200, {"ok": False, "error": "invalid_auth"})
+
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            self._record(Call(method, params, headers, 200, "unknown_method"))
+            return self._reply(request, 200, {"ok": False, "error": "unknown_method"})
+        body = handler(params)
+        self._record(Call(method, params, headers, 200, "ok" if body.get("ok") else str(body.get("error")), body))
+        return self._reply(request, 200, body)
+
+    @staticmethod
+    def _failure_status(kind: str) -> Tuple[int, str]:
+        return {"ratelimited": 429, "http_500": 500, "disconnect": 0}.get(kind, 200), kind
+
+    def _next_failure(self, method: str) -> Optional[Tuple[str, float]]:
+        with self._lock:
+            queue = self._failures.get(method)
+            return queue.pop(0) if queue else None
+
+    def _record(self, call: Call) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    @staticmethod
+    def _reply(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        payload: Optional[Dict[str, Any]],
+        extra_headers: Optional[Dict[str, str]] = None,
+        body: Optional[bytes] = None,
+        content_type: str = "application/json; charset=utf-8",
+    ) -> None:
+        data = body if body is not None else json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(data)))
+        for key, value in (extra_headers or {}).items():
+            request.send_header(key, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    # -- methods ----------------------------------------------------------------------------
+
+    def _new_ts(self) -> str:
+        return f"{int(time.time())}.{next(self._ts):06d}"
+
+    def _api_chat_postMessage(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        channel = params.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if not params.get("text") and not params.get("blocks") and not params.get("attachments"):
+            return {"ok": False, "error": "no_text"}
+        ts = self._new_ts()
+        message: Dict[str, Any] = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": params.get("text", ""),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "ts": ts,
+            "team": self.team_id,
+        }
+        if params.get("blocks"):
+            message["blocks"] = params["blocks"] if not isinstance(params["blocks"], str) else json.loads(params["blocks"])
+        if params.get("thread_ts"):
+            message["thread_ts"] = params["thread_ts"]
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _api_chat_postEphemeral(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        if params.get("channel") in self.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "message_ts": self._new_ts()}
+
+    def _api_users_info(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        user = self.users.get(str(params.get("user")))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _api_auth_test(self, params: Dict[str, Any]) -> Dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://tandem-test.slack.com/",
+            "team": "Tandem Test",
+            "user": "tandem",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
+
+
+# --- signed requests as Slack sends them ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    body: bytes
+    headers: Dict[str, str]
+
+
+def signed(
+    secret: str,
+    body: bytes,
+    content_type: str,
+    *,
+    timestamp: Optional[int] = None,
+    forged: bool = False,
+    stale: bool = False,
+    unsigned: bool = False,
+    retry: Optional[Tuple[int, str]] = None,
+) -> SignedRequest:
+    """Headers for ``body``: valid, ``forged`` (signed with another secret), ``stale`` (ten
+    minutes old: a replay), ``unsigned`` (no signature header), or a ``retry`` (number, reason)."""
+    sent = timestamp if timestamp is not None else int(time.time()) - (600 if stale else 0)
+    headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(sent)}
+    if not unsigned:
+        headers["X-Slack-Signature"] = slack_signature("not-" + secret if forged else secret, str(sent), body)
+    if retry is not None:
+        headers["X-Slack-Retry-Num"] = str(retry[0])
+        headers["X-Slack-Retry-Reason"] = retry[1]
+    return SignedRequest(body, headers)
+
+
+def event_envelope(
+    event: Dict[str, Any], *, event_id: Optional[str] = None, team_id: str = "T0000001", bot_user_id: str = "UBOT0001"
+) -> Dict[str, Any]:
+    return {
+        "token": "legacy-verification-token",
+        "team_id": team_id,
+        "api_app_id": "A0000001",
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
+        "event_time": int(time.time()),
+        "authorizations": [
+            {"enterprise_id": None, "team_id": team_id, "user_id": bot_user_id, "is_bot": True, "is_enterprise_install": False}
+        ],
+        "is_ext_shared_channel": False,
+    }
+
+
+def event_request(secret: str, event: Dict[str, Any], *, event_id: Optional[str] = None, **signing: Any) -> SignedRequest:
+    body = json.dumps(event_envelope(event, event_id=event_id)).encode()
+    return signed(secret, body, "application/json", **signing)
+
+
+def url_verification_request(secret: str, challenge: str, **signing: Any) -> SignedRequest:
+    body = json.dumps({"token": "legacy", "challenge": challenge, "type": "url_verification"}).encode()
+    return signed(secret, body, "application/json", **signing)
+
+
+_message_ts = itertools.count(1)
+
+
+def new_ts() -> str:
+    return f"{int(time.time())}.{next(_message_ts):06d}"
+
+
+def message_event(
+    text: str,
+    *,
+    user: str = "UCUST0001",
+    channel: str = "DCUST0001",
+    channel_type: str = "im",
+    ts: Optional[str] = None,
+    thread_ts: Optional[str] = None,
+    **extra: Any,
+) -> Dict[str, Any]:
+    event: Dict[str, Any] = {
+        "type": "message",
+        "channel": channel,
+        "user": user,
+        "text": text,
+        "ts": ts or new_ts(),
+        "team": "T0000001",
+        "channel_type": channel_type,
+        "client_msg_id": str(uuid.uuid4()),
+    }
+    event["event_ts"] = event["ts"]
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    event.update(extra)
+    return event
+
+
+def app_mention_event(
+    text: str, *, user: str = "UCUST0001", channel: str = "CSUPPORT1", ts: Optional[str] = None, **extra: Any
+) -> Dict[str, Any]:
+    event = message_event(text, user=user, channel=channel, ts=ts, **extra)
+    event["type"] = "app_mention"
+    event.pop("channel_type")
+    return event
+
+
+def block_actions_payload(
+    value: Optional[str],
+    *,
+    user: str = "UCUST0001",
+    user_name: str = "customer",
+    channel: str = "DCUST0001",
+    message_ts: Optional[str] = None,
+    thread_ts: Optional[str] = None,
+    action_id: str = "tandem_button_0",
+    block_id: str = "actions",
+    response_url: str = "https://hooks.slack.com/actions/T0000001/1/abc",
+    url: Optional[str] = None,
+) -> Dict[str, Any]:
+    message_ts = message_ts or new_ts()
+    action: Dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id,
+        "text": {"type": "plain_text", "text": "Button", "emoji": True},
+        "action_ts": f"{time.time():.6f}",
+    }
+    if value is not None:
+        action["value"] = value
+    if url is not None:
+        action["url"] = url
+    container: Dict[str, Any] = {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False}
+    message: Dict[str, Any] = {"type": "message", "ts": message_ts, "bot_id": "BBOT0001", "text": "..."}
+    if thread_ts:
+        container["thread_ts"] = thread_ts
+        message["thread_ts"] = thread_ts
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user_name, "name": user_name, "team_id": "T0000001"},
+        "api_app_id": "A0000001",
+        "token": "legacy-verification-token",
+        "container": container,
+        "trigger_id": "1234.5678.abcd",
+        "team": {"id": "T0000001", "domain": "tandem-test"},
+        "channel": {"id": channel, "name": "directmessage" if channel.startswith("D") else "support"},
+        "message": message,
+        "response_url": response_url,
+        "actions": [action],
+    }
+
+
+def interactive_request(secret: str, payload: Dict[str, Any], **signing: Any) -> SignedRequest:
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return signed(secret, body, "application/x-www-form-urlencoded", **signing)
