@@ -71,6 +71,7 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         channel = super().from_credentials(credentials)
         channel.redis_url = (credentials or {}).get("redis_url")  # type: ignore[attr-defined]
+        channel.redis_channel = (credentials or {}).get("redis_channel", "tandem-socketio")  # type: ignore[attr-defined]
         return channel
 
     def _server(self) -> AsyncServer:
@@ -79,7 +80,7 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
         if redis_url:
             import socketio
 
-            manager = socketio.AsyncRedisManager(redis_url)
+            manager = socketio.AsyncRedisManager(redis_url, channel=getattr(self, "redis_channel", "tandem-socketio"))
         # cors_allowed_origins=[]: Sanic's CORS (rasa run --cors) answers, not socket.io's own check.
         return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
 

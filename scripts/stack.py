@@ -150,7 +150,14 @@ def start_actions(stack: Stack, kb_url: Optional[str] = None, timeout: float = 6
     return _wait_until(stack, "actions", process, f"{stack.actions_url}/health", lambda r: True, timeout)
 
 
-def start_rasa(stack: Stack, model: Path, endpoints: Path, timeout: float = 180, env: Optional[dict] = None) -> float:
+def start_rasa(
+    stack: Stack,
+    model: Path,
+    endpoints: Path,
+    timeout: float = 180,
+    env: Optional[dict] = None,
+    credentials: Path = ROOT / "credentials.yml",
+) -> float:
     """Start the Rasa server; returns the seconds from start to a loaded model."""
     process = _spawn(
         stack,
@@ -163,7 +170,7 @@ def start_rasa(stack: Stack, model: Path, endpoints: Path, timeout: float = 180,
             "--endpoints",
             str(endpoints),
             "--credentials",
-            str(ROOT / "credentials.yml"),
+            str(credentials),
             "--interface",
             HOST,
             "--port",
