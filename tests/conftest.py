@@ -22,9 +22,14 @@ from scripts.stack import ROOT, Ports, Stack, start_stack, trained_model
 TEST_PORTS = Ports(rasa=15005, actions=15055, web=18080)
 HANDOFF_TEST_SETTINGS = ROOT / "tests" / "connectors" / "handoff" / "always_open.yml"
 DESK_TOKENS = {"Sam": "test-desk-token-sam", "Alex": "test-desk-token-alex"}
+SLACK_SECRET = "test-slack-signing-secret"
 STACK_ENV = {
     "TANDEM_HANDOFF_SETTINGS": str(HANDOFF_TEST_SETTINGS),
     "TANDEM_DESK_TOKENS": ",".join(f"{name}:{token}" for name, token in DESK_TOKENS.items()),
+    "SLACK_SIGNING_SECRET": SLACK_SECRET,
+    "SLACK_BOT_TOKEN": "xoxb-test-token",
+    "SLACK_AGENTS_SIGNING_SECRET": SLACK_SECRET,
+    "SLACK_AGENTS_BOT_TOKEN": "xoxb-test-token",
 }
 
 
@@ -77,10 +82,21 @@ def model_path() -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
+def fake_slack() -> Iterator[Any]:
+    """A local fake of Slack's Web API (tests/fakes/slack_api.py) that the stack's Slack channels call."""
+    from tests.fakes.slack_api import FakeSlackApi
+
+    with FakeSlackApi(token=None) as fake:
+        fake.add_user("UAGENT001", display_name="Sam")
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def stack(model_path: Path, tmp_path_factory, fake_slack) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
     kb_url = f"sqlite:///{workdir / 'kb.db'}"
-    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url, env=STACK_ENV) as running:
+    env = {**STACK_ENV, "SLACK_API_URL": fake_slack.base_url}
+    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url, env=env) as running:
         yield running
 
 
