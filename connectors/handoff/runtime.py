@@ -44,7 +44,15 @@ def relay_incoming(
     async def handle(message: UserMessage) -> Any:
         from connectors.handoff.relay import relay
 
-        if await relay().customer_message(message, channel):
+        try:
+            relayed = await relay().customer_message(message, channel)
+        except Exception:
+            # The handoff store is unreachable: the bot answering beats the message vanishing.
+            logger.exception(
+                "relay: could not check conversation %s for a handoff; the bot handles the message", message.sender_id
+            )
+            relayed = False
+        if relayed:
             return None  # a person has this conversation: the bot stays silent
         return await on_new_message(message)
 
