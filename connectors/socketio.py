@@ -28,6 +28,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.shared.core.events import BotUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -38,15 +39,38 @@ from connectors.handoff import runtime
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# A reconnecting widget gets at most this many missed messages (the rest are in the tracker).
+MAX_REPLAYED = 50
 HANDOFF_STATUS_EVENT = "handoff_status"
 # Responses that tell a customer they are waiting for a person (domain.yml).
 WAITING_RESPONSES = ("utter_handoff_wait", "utter_handoff_closed_", "utter_queue_update", "utter_handoff_delayed")
 
 
 class HandoffAwareOutput(SocketIOOutput):
-    """Rasa's socket.io output that also carries message metadata (who is speaking) and handoff state."""
+    """Rasa's socket.io output that also carries message metadata (who is speaking), the
+    message's timestamp (the widget asks for what it missed by it) and handoff state."""
+
+    def __init__(self, sio: AsyncServer, bot_message_evt: Text, replayed: bool = False) -> None:
+        super().__init__(sio, bot_message_evt)
+        self._stamp: Dict[Text, Any] = {}
+        self.replayed = replayed
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if isinstance(response, dict) and self._stamp:
+            response = {**response, **self._stamp}
+        await super()._send_message(socket_id, response)
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        timestamp = message.get("timestamp")
+        self._stamp = {"timestamp": timestamp} if isinstance(timestamp, (int, float)) else {}
+        if self.replayed:
+            self._stamp["replayed"] = True
+        try:
+            await self._send_response(recipient_id, message)
+        finally:
+            self._stamp = {}
+
+    async def _send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         metadata = message.get("metadata") or {}
         if metadata.get("sender") == "agent" or message.get("sender") == "agent":
             agent = {**metadata, **{k: message[k] for k in ("sender", "agent_name") if k in message}}
@@ -118,6 +142,7 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
                     await entered
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
             await self._send_current_status(sio, sid, session_id)
+            await self._replay_missed(sio, sid, session_id, data.get("last_seen"))
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
@@ -158,6 +183,24 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
             logger.warning("socketio: ignored metadata of a message from %s: not a JSON object", sid)
             metadata = {}
         return sender_id, text, metadata
+
+    async def _replay_missed(self, sio: AsyncServer, sid: Text, session_id: Text, last_seen: Any) -> None:
+        """Send this socket the bot and agent messages said after ``last_seen`` (a bot
+        message timestamp the widget keeps): a reply is never lost to a closed tab or a
+        dropped connection, because the tracker still has it."""
+        if not isinstance(last_seen, (int, float)) or isinstance(last_seen, bool) or last_seen <= 0:
+            return
+        from connectors.handoff.relay import relay
+
+        try:
+            tracker = await relay().rasa_agent().processor.get_tracker(session_id)
+        except Exception:
+            logger.exception("socketio: could not read conversation %s to replay missed messages", session_id)
+            return
+        missed = [e for e in tracker.events if isinstance(e, BotUttered) and e.timestamp > last_seen]
+        output = HandoffAwareOutput(sio, self.bot_message_evt, replayed=True)
+        for event in missed[-MAX_REPLAYED:]:
+            await output.send_response(sid, event.message())
 
     async def _send_current_status(self, sio: AsyncServer, sid: Text, session_id: Text) -> None:
         from connectors.handoff.relay import relay

@@ -76,6 +76,10 @@ class Relay(AgentActions):
         self._tasks.append(asyncio.ensure_future(self.dispatcher.run_forever()))
         self._tasks.append(asyncio.ensure_future(self._queue_updates_forever()))
 
+    def rasa_agent(self) -> Any:
+        """The Rasa ``Agent`` of this server (for channels that read the tracker)."""
+        return self._rasa()
+
     def _rasa(self) -> Any:
         app = self.app
         if app is None:
@@ -140,8 +144,9 @@ class Relay(AgentActions):
             await self.claim(handoff_id, agent_id, agent_name)
         await asyncio.to_thread(self.store.add_message, handoff_id, "agent", text, agent_name)
         metadata = {"sender": "agent", "agent_name": agent_name, "agent_id": agent_id}
-        await self._append(handoff.conversation_id, [BotUttered(text, {}, metadata)])
-        await self._send(handoff.conversation_id, {"text": text, "metadata": metadata})
+        event = BotUttered(text, {}, metadata)
+        await self._append(handoff.conversation_id, [event])
+        await self._send(handoff.conversation_id, {"text": text, "metadata": metadata, "timestamp": event.timestamp})
 
     async def note(self, handoff_id: str, text: str, agent_id: str, agent_name: str) -> None:
         await asyncio.to_thread(self.store.add_message, handoff_id, "note", text, agent_name)
@@ -180,9 +185,10 @@ class Relay(AgentActions):
                 logger.error("relay: the domain has no response %s", response)
                 return ""
             data = {k: message[k] for k in ("buttons", "quick_replies", "image", "custom", "attachment") if message.get(k)}
-            tracker.update(BotUttered(message.get("text"), data, {"utter_action": response}))
+            event = BotUttered(message.get("text"), data, {"utter_action": response})
+            tracker.update(event)
             await agent.processor.save_tracker(tracker)
-        await self._send(conversation_id, {**message, "metadata": {"utter_action": response}})
+        await self._send(conversation_id, {**message, "metadata": {"utter_action": response}, "timestamp": event.timestamp})
         return str(message.get("text") or "")
 
     async def _append(self, conversation_id: str, events: List[Event]) -> None:

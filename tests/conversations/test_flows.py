@@ -21,6 +21,12 @@ AMBIGUOUS_CANDIDATES = [
 ]
 
 
+def without_waiting(responses):
+    """The responses minus what every handoff adds about the wait (tested in test_handoff.py)."""
+    waiting = ("utter_handoff_wait", "utter_handoff_closed_", "utter_offer_email_followup")
+    return [r for r in responses if not (r or "").startswith(waiting)]
+
+
 def test_greeting_offers_choices_as_buttons(conversation):
     [reply] = conversation.say("hi there")
 
@@ -48,7 +54,7 @@ def test_failed_payment_offers_retry_change_and_billing(conversation):
     conversation.say(payloads[0])
     conversation.say(payloads[2])
 
-    assert conversation.responses()[-2:] == ["utter_more_payment_retry", "utter_handoff"]
+    assert without_waiting(conversation.responses())[-2:] == ["utter_more_payment_retry", "utter_handoff"]
     assert conversation.responses()[0] == "utter_payment_failed"
     slots = conversation.tracker()["slots"]
     assert slots["handoff_reason"] == "customer_request"
@@ -66,7 +72,7 @@ def test_security_goes_to_a_person_at_once(conversation):
     conversation.say("someone hacked my account and changed my email")
 
     assert conversation.actions() == ["action_handoff"]
-    assert conversation.responses() == ["utter_handoff_security_risk"]
+    assert without_waiting(conversation.responses()) == ["utter_handoff_security_risk"]
     slots = conversation.tracker()["slots"]
     assert (slots["handoff_reason"], slots["handoff_priority"], slots["queue"]) == ("security_risk", "P1", "security")
 
@@ -107,7 +113,7 @@ def test_not_helpful_twice_hands_off_with_repeated_failure(conversation):
     slots = conversation.tracker()["slots"]
     assert slots["failed_attempts"] == 2.0
     assert slots["handoff_reason"] == "repeated_failure"
-    assert conversation.responses()[-1] == "utter_handoff_repeated_failure"
+    assert without_waiting(conversation.responses())[-1] == "utter_handoff_repeated_failure"
 
 
 def test_solved_resets_the_count(conversation):

@@ -84,3 +84,34 @@ def test_customer_and_agent_talk_through_the_handoff(browser, stack) -> None:
     finally:
         customer_context.close()
         agent_context.close()
+
+
+def test_an_agent_reply_sent_while_the_tab_was_closed_is_shown_on_return(browser, stack) -> None:
+    """A channel failure never loses a message: the widget asks for what it missed."""
+    desk = Desk(stack)
+    desk.queue()
+    context = browser.new_context()
+    try:
+        customer = context.new_page()
+        customer.set_default_timeout(30_000)
+        customer.goto(f"{stack.web_url}/")
+        customer.click("#tandem-launcher")
+        send(customer, "I need to speak to a person")
+        shows(customer, ".tandem-msg.tandem-bot", "in the queue")
+        session = customer.evaluate("localStorage.getItem('tandem_session_id')")
+        customer.close()  # the customer walks away
+
+        row = desk.handoff_of(session)
+        desk.ok("POST", f"handoffs/{row['id']}/claim")
+        desk.ok("POST", f"handoffs/{row['id']}/messages", json={"text": "Sam here: your refund went out today."})
+
+        back = context.new_page()  # same browser storage: same session
+        back.set_default_timeout(30_000)
+        back.goto(f"{stack.web_url}/")
+        back.click("#tandem-launcher")
+        shows(back, ".tandem-msg.tandem-agent", "your refund went out today")
+        shows(back, ".tandem-msg.tandem-bot", "has joined")
+        assert back.locator(".tandem-msg.tandem-agent").count() == 1  # replayed once, not twice
+        desk.ok("POST", f"handoffs/{row['id']}/resolve")
+    finally:
+        context.close()

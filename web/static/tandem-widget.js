@@ -69,6 +69,9 @@
   store.set("tandem_session_id", sessionId);
   const transcriptKey = `tandem_transcript_${sessionId}`;
   const handoffKey = `tandem_handoff_${sessionId}`;
+  const lastSeenKey = `tandem_last_seen_${sessionId}`;
+  const lastSeen = () => Number(store.get(lastSeenKey)) || 0;
+  let replayFloor = 0;
 
   function uuid() {
     // randomUUID exists only in secure contexts (https, localhost); plain-http pages need the fallback.
@@ -370,7 +373,12 @@
       // tryAllTransports: fall back to polling where a proxy blocks websockets.
       socket = io(cfg.socketUrl, { path: cfg.socketPath, transports: ["websocket", "polling"], tryAllTransports: true });
       // Fires again after every reconnect: each new socket must rejoin the session's room.
-      socket.on("connect", () => socket.emit("session_request", { session_id: sessionId }));
+      // last_seen: the newest bot message this browser has, so the server can send
+      // whatever was said while it was away (a closed tab, a dropped connection).
+      socket.on("connect", () => {
+        replayFloor = lastSeen();
+        socket.emit("session_request", { session_id: sessionId, last_seen: replayFloor });
+      });
       socket.on("session_confirm", () => {
         confirmed = true;
         offline = false;
@@ -386,6 +394,10 @@
       socket.on("connect_error", goOffline);
       socket.on("bot_uttered", (msg) => {
         setTyping(false);
+        if (msg && typeof msg.timestamp === "number") {
+          if (msg.replayed && msg.timestamp <= replayFloor) return; // already on screen
+          store.set(lastSeenKey, String(Math.max(lastSeen(), msg.timestamp)));
+        }
         const entry = fromBot(msg);
         if (!entry) return;
         record(entry);
