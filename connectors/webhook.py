@@ -296,13 +296,17 @@ class WebhookAgentInput(InputChannel):
         if await actions.already_processed(SOURCE, event["event_id"]):
             return {"status": "duplicate"}
         handoff_id, agent_id, agent_name = event["handoff_id"], event["agent_id"], event["agent_name"]
-        if event["type"] == "claim":
-            await actions.claim(handoff_id, agent_id, agent_name)
-        elif event["type"] == "message":
-            await actions.agent_message(handoff_id, event["text"], agent_id, agent_name)
-        elif event["type"] == "note":
-            await actions.note(handoff_id, event["text"], agent_id, agent_name)
-        else:
-            await actions.close(handoff_id, event["status"], agent_id, agent_name)
+        try:
+            if event["type"] == "claim":
+                await actions.claim(handoff_id, agent_id, agent_name)
+            elif event["type"] == "message":
+                await actions.agent_message(handoff_id, event["text"], agent_id, agent_name)
+            elif event["type"] == "note":
+                await actions.note(handoff_id, event["text"], agent_id, agent_name)
+            else:
+                await actions.close(handoff_id, event["status"], agent_id, agent_name)
+        except Exception:
+            await actions.forget(SOURCE, event["event_id"])  # the tool's retry must be applied, not dropped
+            raise
         logger.info("agent_webhook: %s recorded for handoff %s", event["type"], handoff_id)
         return {"status": "ok"}

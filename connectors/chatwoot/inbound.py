@@ -300,15 +300,20 @@ class ChatwootAgentInput(InputChannel):
 
         actions = self.actions()
         handoff_id = await actions.find(SOURCE, "conversation_id", event.conversation_id)
-        if await actions.already_processed(SOURCE, _dedupe_key(event, handoff_id)):
+        key = _dedupe_key(event, handoff_id)
+        if await actions.already_processed(SOURCE, key):
             return 200, {"status": "duplicate"}
-        if event.kind == "agent_message":
-            await actions.agent_message(handoff_id, event.text, event.agent_id, event.agent_name)
-        elif event.kind == "note":
-            await actions.note(handoff_id, event.text, event.agent_id, event.agent_name)
-        elif event.kind == "close":
-            await actions.close(handoff_id, "returned_to_bot", event.agent_id, event.agent_name)
-        else:
-            await actions.claim(handoff_id, event.agent_id, event.agent_name)
+        try:
+            if event.kind == "agent_message":
+                await actions.agent_message(handoff_id, event.text, event.agent_id, event.agent_name)
+            elif event.kind == "note":
+                await actions.note(handoff_id, event.text, event.agent_id, event.agent_name)
+            elif event.kind == "close":
+                await actions.close(handoff_id, "returned_to_bot", event.agent_id, event.agent_name)
+            else:
+                await actions.claim(handoff_id, event.agent_id, event.agent_name)
+        except Exception:
+            await actions.forget(SOURCE, key)  # Chatwoot's retry must be applied, not answered "duplicate"
+            raise
         logger.info("chatwoot: %s of conversation %s recorded for handoff %s", event.kind, event.conversation_id, handoff_id)
         return 200, {"status": "ok", "action": event.kind, "handoff_id": handoff_id}

@@ -109,3 +109,7 @@ class AgentActions(abc.ABC):
     @abc.abstractmethod
     async def already_processed(self, source: str, event_id: str) -> bool:
         """Record an inbound event id; True when it was seen before (a retried webhook)."""
+
+    @abc.abstractmethod
+    async def forget(self, source: str, event_id: str) -> None:
+        """Un-record an event whose handling failed, so the tool's retry is applied, not dropped."""

@@ -162,6 +162,9 @@ class Relay(AgentActions):
     async def already_processed(self, source: str, event_id: str) -> bool:
         return not await asyncio.to_thread(self.store.first_time_seen, source, event_id)
 
+    async def forget(self, source: str, event_id: str) -> None:
+        await asyncio.to_thread(self.store.forget_event, source, event_id)
+
     async def _hand_back(self, handoff: Handoff) -> None:
         """The bot picks up where it left off: ``action_handback`` thanks and asks for a rating."""
         agent = self._rasa()

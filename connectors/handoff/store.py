@@ -436,6 +436,12 @@ class HandoffStore:
             return False
         return True
 
+    def forget_event(self, source: str, event_id: str) -> None:
+        with self._session.begin() as session:
+            row = session.get(InboundEventRow, (source, event_id[:200]))
+            if row is not None:
+                session.delete(row)
+
     # --- outbox -------------------------------------------------------------------------
 
     @staticmethod

@@ -731,6 +731,17 @@ async def test_an_unexpected_failure_is_503_not_500(inbound: Inbound, caplog: py
     assert "a secret reply text" not in caplog.text
 
 
+async def test_chatwoots_retry_after_a_failure_is_applied_not_called_a_duplicate(inbound: Inbound) -> None:
+    inbound.actions.fail_with = RuntimeError("database is locked")
+    event = message_created_event(42, "we shipped it", message_id=777)
+
+    first, _ = await inbound.event(event)
+    retried, body = await inbound.event(event)
+
+    assert (first, retried) == (503, 200) and body.get("status") == "ok"
+    assert [c[0] for c in inbound.actions.calls] == ["agent_message"]
+
+
 async def test_without_a_secret_unsigned_events_are_accepted(actions: RecordingActions) -> None:
     async for harness in start(ChatwootAgentInput(None, actions=actions), actions):
         status, _ = await harness.event(message_created_event(42, "hi"), unsigned=True)

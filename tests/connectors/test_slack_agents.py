@@ -332,6 +332,9 @@ class RecordingActions(AgentActions):
         self.seen.add((source, event_id))
         return False
 
+    async def forget(self, source: str, event_id: str) -> None:
+        self.seen.discard((source, event_id))
+
 
 class Inbound:
     def __init__(self, fake: FakeSlackApi, channel: SlackAgentsInput, actions: RecordingActions, url: str) -> None:

@@ -73,6 +73,9 @@ class RecordingActions(AgentActions):
         self.seen.add((source, event_id))
         return False
 
+    async def forget(self, source: str, event_id: str) -> None:
+        self.seen.discard((source, event_id))
+
 
 async def serve(channel: Any) -> Tuple[Any, str]:
     """Run ``channel`` on a free loopback port, mounted at ``/webhooks/<name>/`` as Rasa does.
