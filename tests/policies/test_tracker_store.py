@@ -109,3 +109,37 @@ async def test_memory_is_bounded(domain, tmp_path) -> None:
 def test_a_zero_cache_is_refused(domain, tmp_path) -> None:
     with pytest.raises(ValueError, match="max_cached_conversations"):
         IncrementalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"), max_cached_conversations=0)
+
+
+def test_memoised_applied_events_match_rasas_walk(domain) -> None:
+    """policies/speedups.py memoises applied_events; it must equal the plain walk at every step."""
+    from rasa.shared.core.events import ActionReverted, Restarted, UserUtteranceReverted
+
+    from policies import speedups
+
+    speedups.apply()
+    tracker = DialogueStateTracker("memo", domain.slots)
+    capped = DialogueStateTracker("capped", domain.slots, max_event_history=4)
+    script = [
+        *turn("hi", "greet", "Hello"),
+        ActionReverted(),
+        *turn("where is my order", "order_status", "Under Account > Orders."),
+        UserUtteranceReverted(),
+        Restarted(),
+        *turn("thanks", "thanks", "You're welcome"),
+    ]
+    for event in script:
+        for t in (tracker, capped):
+            t.update(event)
+            first = t.applied_events()
+            first.append("caller's own change")  # callers get a copy
+            walked = [e for e in t.applied_events()]
+            assert "caller's own change" not in walked
+            assert [e.as_dict() for e in walked] == [e.as_dict() for e in _plain_applied_events(t)]
+
+
+def _plain_applied_events(tracker: DialogueStateTracker) -> list:
+    """Rasa's own algorithm on a fresh copy (the copy has no memo)."""
+    fresh = DialogueStateTracker.from_events(tracker.sender_id, list(tracker.events), tracker.slots.values())
+    fresh.__dict__.pop("_tandem_applied", None)
+    return fresh.applied_events()
