@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -26,17 +26,31 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from policies.escalation_rules import Decision, Rules, Turn, decide, load_rules, parse_rules, sentiment
+from policies.escalation_rules import (
+    FALLBACK_INTENT,
+    Decision,
+    Exchange,
+    Rules,
+    Turn,
+    decide,
+    load_rules,
+    parse_rules,
+    sentiment,
+)
 
 HANDOFF_ACTION = "action_handoff"
 RULES_FILE = "rules.json"
 # Actions that count a failed attempt; after them the policy checks the limit.
 FAILURE_ACTIONS = {"action_not_helpful", "action_clarify", "action_answer_from_kb"}
 REQUIRED_SLOTS = ("handoff_reason", "handoff_priority", "queue", "handoff_explanation", "failed_attempts")
+# Customer messages before the latest that the decision looks at: failed attempts
+# "in a row" and "right after an answer" need a few, and a bound keeps the cost
+# flat however long the conversation gets.
+EARLIER_MESSAGES = 5
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -105,43 +119,72 @@ class EscalationPolicy(Policy):
 
 
 def decision_events(decision: Decision) -> List[SlotSet]:
-    return [
+    events = [
         SlotSet("handoff_reason", decision.reason),
         SlotSet("handoff_priority", decision.priority),
         SlotSet("queue", decision.queue),
         SlotSet("handoff_explanation", decision.explanation),
     ]
+    if decision.failed_attempts is not None:
+        # Failed attempts the conversation showed but no action recorded: the slot says the count that led here.
+        events.append(SlotSet("failed_attempts", float(decision.failed_attempts)))
+    return events
+
+
+def readings_of(message: UserUttered) -> List[Tuple[str, float]]:
+    """NLU's ranking of a message, without nlu_fallback."""
+    ranking = [(r.get("name"), float(r.get("confidence") or 0.0)) for r in message.parse_data.get("intent_ranking") or []]
+    return [r for r in ranking if r[0] != FALLBACK_INTENT]
 
 
 def turn_of(tracker: DialogueStateTracker) -> Turn:
     """The facts the decision needs, read backwards from the end of the tracker.
 
-    Only the latest two user turns matter, so the walk stops there and the
-    cost does not grow with the conversation (no full-history replay).
+    Only the latest few user messages matter (EARLIER_MESSAGES before the
+    latest, within this session), so the walk stops there and the cost does
+    not grow with the conversation (no full-history replay).
     """
-    latest: Optional[UserUttered] = None
-    previous: Optional[UserUttered] = None
-    failure_slot = failure_action = False
+    messages: List[Tuple[UserUttered, List[str], List[Any]]] = []  # newest first: message, actions, failed_attempts values
+    actions: List[str] = []
+    counts: List[Any] = []
     tier: Optional[str] = None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
-            tier = tier or metadata_tier(event)
-            if latest is None:
-                latest = event
-            else:
-                previous = event
+            if len(messages) < 2:
+                tier = tier or metadata_tier(event)
+            messages.append((event, actions[::-1], counts[::-1]))
+            actions, counts = [], []
+            if len(messages) > EARLIER_MESSAGES:
                 break
-        elif latest is None:
-            failure_slot = failure_slot or (isinstance(event, SlotSet) and event.key == "failed_attempts")
-            failure_action = failure_action or (isinstance(event, ActionExecuted) and event.action_name in FAILURE_ACTIONS)
-    if latest is None:
+        elif isinstance(event, ActionExecuted):
+            if event.action_name and event.action_name != "action_listen":
+                actions.append(event.action_name)
+        elif isinstance(event, SlotSet) and event.key == "failed_attempts":
+            counts.append(event.value)
+        elif isinstance(event, (SessionStarted, Restarted)):
+            break
+    if not messages:
         return Turn(at_user_message=tracker.latest_action_name == "action_listen")
 
+    latest, latest_actions, latest_counts = messages[0]
+    earlier = tuple(
+        Exchange(
+            text=message.text or "",
+            intent=message.intent.get("name"),
+            confidence=float(message.intent.get("confidence") or 0.0),
+            readings=tuple(readings_of(message)[:2]),
+            actions=tuple(bot_actions),
+            recorded=sum(1 for value in values if value),
+            reset=any(not value for value in values),
+        )
+        for message, bot_actions, values in reversed(messages[1:])
+    )
     text = latest.text or ""
     intent = latest.intent.get("name")
     ranking = [(r.get("name"), float(r.get("confidence") or 0.0)) for r in latest.parse_data.get("intent_ranking") or []]
-    if intent == "nlu_fallback":
-        ranking = [r for r in ranking if r[0] != "nlu_fallback"]
+    if intent == FALLBACK_INTENT:
+        ranking = [r for r in ranking if r[0] != FALLBACK_INTENT]
+    recorded = sum(1 for value in latest_counts if value)
     return Turn(
         text=text,
         intent=intent,
@@ -150,10 +193,12 @@ def turn_of(tracker: DialogueStateTracker) -> Turn:
         tier=tier,
         at_user_message=tracker.latest_action_name == "action_listen",
         failed_attempts=int(tracker.get_slot("failed_attempts") or 0),
-        failure_recorded_this_turn=failure_slot and failure_action,
-        previous_intent=previous.intent.get("name") if previous else None,
+        failure_recorded_this_turn=recorded > 0 and any(a in FAILURE_ACTIONS for a in latest_actions),
+        previous_intent=earlier[-1].intent if earlier else None,
         sentiment=sentiment(text) if text and not text.startswith("/") else 0.0,
         requested_queue=next((e.get("value") for e in latest.entities or [] if e.get("entity") == "queue"), None),
+        earlier=earlier,
+        recorded_this_turn=recorded,
     )
 
 

@@ -42,6 +42,21 @@ NOT_DETAILS_INTENTS = {"tell_me_more", "problem_solved", "not_helpful", "thanks"
 UNSURE_BELOW = 0.6
 # ... and then a high-risk reading this likely is enough to bring in a person.
 RISKY_READING_AT_LEAST = 0.25
+# ... unless a small-talk reading is about as likely (within this): then the
+# message is as likely "thanks bye" as a report of a problem.
+AS_LIKELY_WITHIN = 0.1
+FALLBACK_INTENT = "nlu_fallback"
+CLARIFY_ACTION = "action_clarify"
+# Readings that say nothing about what the customer needs help with.
+SMALL_TALK_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "chitchat", "out_of_scope"}
+# Intents about the conversation itself rather than a support topic.
+CONVERSATION_INTENTS = SMALL_TALK_INTENTS | {
+    HUMAN_REQUEST_INTENT,
+    "tell_me_more",
+    "problem_solved",
+    "not_helpful",
+    FALLBACK_INTENT,
+}
 
 
 class EscalationRulesError(ValueError):
@@ -92,6 +107,23 @@ class Frustration:
 
 
 @dataclass(frozen=True)
+class FailureCounts:
+    """What the policy counts as failed attempts besides what the actions record.
+
+    The actions record a clarification that fails after a rephrase, "that didn't
+    help" and nothing found in the knowledge base. The policy also sees, from
+    the conversation, what no single action can: each weight is how many
+    failed attempts the event counts as (0 turns it off).
+    """
+
+    not_helpful: int = 0  # "that's not it" right after an answer, even when NLU is unsure of it
+    came_back: int = 0  # right after an answer: the same intent again, or a `came_back_patterns` phrase
+    reopened: int = 0  # ... right after the customer said it was solved: the answer did not hold
+    unclear_twice: int = 0  # the reply to a clarifying question is unclear as well
+    came_back_patterns: Tuple[re.Pattern, ...] = ()
+
+
+@dataclass(frozen=True)
 class ReasonRule:
     priority: str
     queue: str
@@ -108,9 +140,23 @@ class Rules:
     failed_attempt_limit: int
     reasons: Mapping[str, ReasonRule]
     source: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    failures: FailureCounts = FailureCounts()
 
     def for_intent(self, intent: Optional[str]) -> IntentRule:
         return self.intents.get(intent or "", self.defaults)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """An earlier customer message and what the bot did about it, before the next one."""
+
+    text: str = ""
+    intent: Optional[str] = None
+    confidence: float = 0.0
+    readings: Sequence[Tuple[str, float]] = ()  # the two likeliest (without nlu_fallback)
+    actions: Tuple[str, ...] = ()  # the bot's actions, in order (without action_listen)
+    recorded: int = 0  # failed attempts the actions recorded
+    reset: bool = False  # the failed attempts were reset (problem solved)
 
 
 @dataclass(frozen=True)
@@ -128,6 +174,9 @@ class Turn:
     previous_intent: Optional[str] = None
     sentiment: float = 0.0  # VADER compound of `text`
     requested_queue: Optional[str] = None  # a button's "talk to billing"
+    # The few customer messages before this one, oldest first (bounded: see the policy).
+    earlier: Tuple[Exchange, ...] = ()
+    recorded_this_turn: int = 0  # failed attempts the actions recorded since this message
 
 
 @dataclass(frozen=True)
@@ -136,6 +185,7 @@ class Decision:
     priority: str
     queue: str
     explanation: str
+    failed_attempts: Optional[int] = None  # the count behind a repeated_failure, for the slot
 
 
 # -- loading and validation ---------------------------------------------------------------------
@@ -296,7 +346,21 @@ def parse_rules(raw: Any, known_intents: Set[str], path: str = "data/escalation.
         )
 
     attempts = r.mapping(r.get(data, "failed_attempts", ""), "failed_attempts")
+    r.only(attempts, {"limit", "counts", "came_back_patterns"}, "failed_attempts")
     limit = r.integer(r.get(attempts, "limit", "failed_attempts"), "failed_attempts.limit", 1, 10)
+    raw_patterns = attempts.get("came_back_patterns", [])
+    if not isinstance(raw_patterns, list):
+        raise r.fail("failed_attempts.came_back_patterns", "must be a list of regular expressions")
+    came_back_patterns = tuple(r.pattern(p, f"failed_attempts.came_back_patterns[{j}]") for j, p in enumerate(raw_patterns))
+    # Without `counts` (rules written before them) only the actions count failed attempts.
+    counts = r.mapping(attempts.get("counts", {}), "failed_attempts.counts")
+    names = ("not_helpful", "came_back", "reopened", "unclear_twice")
+    r.only(counts, set(names), "failed_attempts.counts")
+    weights = {
+        name: r.integer(r.get(counts, name, "failed_attempts.counts"), f"failed_attempts.counts.{name}", 0, 10)
+        for name in (names if counts else ())
+    }
+    failures = FailureCounts(**weights, came_back_patterns=came_back_patterns)
 
     reasons = {}
     raw_reasons = r.mapping(r.get(data, "reasons", ""), "reasons")
@@ -309,7 +373,7 @@ def parse_rules(raw: Any, known_intents: Set[str], path: str = "data/escalation.
             explanation=str(r.get(item, "explanation", key)),
         )
     r.only(raw_reasons, set(REASONS), "reasons")
-    return Rules(defaults, intents, tuple(overrides), frustration, tiers, limit, reasons, source=data)
+    return Rules(defaults, intents, tuple(overrides), frustration, tiers, limit, reasons, source=data, failures=failures)
 
 
 def load_rules(path: Path, known_intents: Set[str]) -> Rules:
@@ -357,7 +421,13 @@ def frustration_signals(rules: Frustration, text: str, compound: float) -> Dict[
 
 
 def _decision(
-    rules: Rules, reason: str, turn: Turn, detail: str, priority: Optional[str] = None, queue: Optional[str] = None
+    rules: Rules,
+    reason: str,
+    turn: Turn,
+    detail: str,
+    priority: Optional[str] = None,
+    queue: Optional[str] = None,
+    failed_attempts: Optional[int] = None,
 ) -> Decision:
     base = rules.reasons[reason]
     tier = rules.tiers.get(turn.tier or "")
@@ -366,16 +436,169 @@ def _decision(
         chosen = tier.priority
     intent_label = (turn.intent or "this topic").replace("_", " ")
     explanation = base.explanation.format(intent=intent_label, detail=detail)
-    return Decision(reason, chosen, queue or rules.for_intent(turn.intent).queue or base.queue, explanation)
+    return Decision(reason, chosen, queue or rules.for_intent(turn.intent).queue or base.queue, explanation, failed_attempts)
+
+
+# -- failed attempts the conversation shows ------------------------------------------------------
+
+
+def _unsure(intent: Optional[str], confidence: float) -> bool:
+    return intent == FALLBACK_INTENT or confidence < UNSURE_BELOW
+
+
+def _answered_topic(earlier: Sequence[Exchange]) -> Optional[Tuple[str, bool]]:
+    """The support topic the bot answered just before the next message, and whether it was solved since.
+
+    From the most recent exchange back: "problem solved" (only as the very
+    last), any number of "tell me more", then the topic message itself, which
+    the bot answered: it neither asked to clarify, nor failed, nor handed off.
+    Anything else in between (a clarification, "not helpful", small talk) means
+    the next message does not come right after an answer.
+    """
+    solved = False
+    for position, exchange in enumerate(reversed(earlier)):
+        if exchange.intent == "problem_solved" and position == 0:
+            solved = True
+        elif exchange.intent == "tell_me_more" and exchange.recorded == 0:
+            continue
+        elif (
+            exchange.intent not in CONVERSATION_INTENTS
+            and exchange.intent
+            and exchange.actions
+            and exchange.recorded == 0
+            and CLARIFY_ACTION not in exchange.actions
+            and "action_handoff" not in exchange.actions
+        ):
+            return exchange.intent, solved
+        else:
+            return None
+    return None
+
+
+def failure_weight(
+    rules: Rules,
+    text: str,
+    intent: Optional[str],
+    confidence: float,
+    readings: Sequence[Tuple[str, float]],
+    earlier: Sequence[Exchange],
+) -> int:
+    """How many failed attempts this customer message shows, given the exchanges before it (oldest first).
+
+    - the reply to a clarifying question is unclear as well (``unclear_twice``);
+    - right after an answer: "not helpful" (also as NLU's likeliest reading when
+      it is unsure), the same intent again, or a phrase saying the problem is
+      still there or back (``not_helpful``, ``came_back``);
+    - the same, right after the customer said the answer solved it (``reopened``).
+    """
+    counts = rules.failures
+    payload = text.startswith("/")
+    words = "" if payload else text
+    previous = earlier[-1] if earlier else None
+    if (
+        previous is not None
+        and previous.intent == FALLBACK_INTENT
+        and CLARIFY_ACTION in previous.actions
+        and previous.recorded == 0
+        and not payload
+        and _unsure(intent, confidence)
+        and intent not in {name for name, _ in previous.readings}  # not one of the offered readings
+    ):
+        return counts.unclear_twice
+    answered = _answered_topic(earlier)
+    if answered is None:
+        return 0
+    topic, solved = answered
+    likeliest = readings[0][0] if intent == FALLBACK_INTENT and readings else intent
+    rejected = likeliest == "not_helpful"
+    came_back = any(p.search(words) for p in counts.came_back_patterns)
+    same_again = bool(words) and intent == topic and not solved  # after "solved", the same topic may be a new question
+    if solved:
+        return counts.reopened if rejected or came_back else 0
+    if rejected:
+        return counts.not_helpful
+    return counts.came_back if came_back or same_again else 0
+
+
+def _exchange_weight(rules: Rules, earlier: Sequence[Exchange], index: int) -> int:
+    e = earlier[index]
+    return failure_weight(rules, e.text, e.intent, e.confidence, e.readings, earlier[:index])
+
+
+def pending_failures(rules: Rules, earlier: Sequence[Exchange]) -> int:
+    """Failed attempts of earlier messages that no action recorded, since the count was last reset."""
+    pending = 0
+    for index, exchange in enumerate(earlier):
+        pending += max(0, _exchange_weight(rules, earlier, index) - exchange.recorded)
+        if exchange.reset:
+            pending = 0
+    return pending
+
+
+def _latest_weight(rules: Rules, turn: Turn) -> int:
+    return failure_weight(rules, turn.text, turn.intent, turn.confidence, list(turn.ranking)[:2], turn.earlier)
+
+
+def _likeliest_readings(turn: Turn) -> Sequence[Tuple[str, float]]:
+    """The two readings a clarifying question would offer (NLU unsure), else the intent itself."""
+    if turn.intent == FALLBACK_INTENT:
+        return list(turn.ranking)[:2]
+    return [(turn.intent or "", turn.confidence)]
+
+
+def _risky_reading(rules: Rules, turn: Turn) -> Optional[Tuple[str, float]]:
+    """A high-risk reading of an unsure message that is likely enough to bring in a person."""
+    if not _unsure(turn.intent, turn.confidence):
+        return None
+    previous = turn.earlier[-1] if turn.earlier else None
+    answered = _answered_topic(turn.earlier)
+    if (previous is not None and previous.intent == "not_helpful") or (answered is not None and not answered[1]):
+        # The customer is following up on a topic the bot just answered, or telling it more
+        # after "not helpful" (it asked them to): an unsure reading of that is about the same
+        # topic, not a new, risky one. (After "solved", a new concern may start: that still counts.)
+        return None
+    readings = list(turn.ranking)[:2]
+    for name, confidence in readings:
+        risky = rules.for_intent(name)
+        if risky.risk == "high" and RISKY_READING_AT_LEAST <= confidence < risky.min_confidence:
+            if any(other in SMALL_TALK_INTENTS and c >= confidence - AS_LIKELY_WITHIN for other, c in readings):
+                return None
+            return name, confidence
+    return None
+
+
+def _assisted_intent(rules: Rules, turn: Turn) -> Optional[str]:
+    """The `assist` intent whose details this message gives, if any.
+
+    The previous message was an `assist` intent (a refund, a complaint), or NLU
+    was unsure of it and one of its two likeliest readings was; this one is not
+    a reaction to the answer (more, solved, thanks) nor, after an unsure
+    message, a button that picked a reading: it gives the details.
+    """
+    if turn.intent in NOT_DETAILS_INTENTS:
+        return None
+    if rules.for_intent(turn.previous_intent).automation == "assist":
+        return turn.previous_intent
+    previous = turn.earlier[-1] if turn.earlier else None
+    if previous is None or previous.intent != FALLBACK_INTENT or turn.text.startswith("/"):
+        return None
+    for name, confidence in previous.readings:
+        if confidence >= RISKY_READING_AT_LEAST and rules.for_intent(name).automation == "assist":
+            return name
+    return None
 
 
 def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     """The escalation for this turn, or None when the bot should carry on. First match wins."""
     tier = rules.tiers.get(turn.tier or "")
+    limit = tier.failed_attempt_limit if tier else rules.failed_attempt_limit
     if not turn.at_user_message:
-        limit = tier.failed_attempt_limit if tier else rules.failed_attempt_limit
-        if turn.failure_recorded_this_turn and turn.failed_attempts >= limit:
-            return _decision(rules, "repeated_failure", turn, str(turn.failed_attempts))
+        if turn.failure_recorded_this_turn:
+            # The actions' count, plus what the conversation showed that no action recorded.
+            unrecorded = max(0, _latest_weight(rules, turn) - turn.recorded_this_turn)
+            failures = turn.failed_attempts + pending_failures(rules, turn.earlier) + unrecorded
+            if failures >= limit:
+                return _decision(rules, "repeated_failure", turn, str(failures), failed_attempts=failures)
         return None
 
     if turn.intent == HUMAN_REQUEST_INTENT:
@@ -393,25 +616,34 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         return _decision(rules, rule.reason, turn, (turn.intent or "").replace("_", " "), queue=rule.queue)
 
     # Unsure, and one of the likely readings is high-risk: a person, not a guess.
-    unsure = turn.intent == "nlu_fallback" or turn.confidence < UNSURE_BELOW
-    for name, confidence in list(turn.ranking)[:2] if unsure else []:
-        risky = rules.for_intent(name)
-        if risky.risk == "high" and RISKY_READING_AT_LEAST <= confidence < risky.min_confidence:
-            unsure = Turn(**{**turn.__dict__, "intent": name})
-            return _decision(rules, "low_confidence_high_risk", unsure, f"{confidence:.0%}", queue=risky.queue)
+    risky = _risky_reading(rules, turn)
+    if risky is not None:
+        name, confidence = risky
+        unsure = Turn(**{**turn.__dict__, "intent": name})
+        return _decision(rules, "low_confidence_high_risk", unsure, f"{confidence:.0%}", queue=rules.for_intent(name).queue)
 
     signals = frustration_signals(rules.frustration, words, turn.sentiment)
     threshold = tier.frustration_threshold if tier else rules.frustration.threshold
     if sum(signals.values()) >= threshold:
         return _decision(rules, "frustration", turn, ", ".join(signals))
 
-    # NLU may be unsure (nlu_fallback); a tier's handoff then follows the likeliest reading.
-    likeliest = turn.ranking[0][0] if turn.intent == "nlu_fallback" and turn.ranking else turn.intent
-    if tier is not None and likeliest in tier.handoff_intents:
-        return _decision(rules, "vip", turn, turn.tier or "")
+    # A tier hands off its intents at once; when NLU is unsure (nlu_fallback), rather
+    # than asking the customer which of two readings they meant, if either is one.
+    handoff = next((name for name, _ in _likeliest_readings(turn) if tier and name in tier.handoff_intents), None)
+    if handoff is not None:
+        return _decision(rules, "vip", Turn(**{**turn.__dict__, "intent": handoff}), turn.tier or "")
 
-    previous = rules.for_intent(turn.previous_intent)
-    if previous.automation == "assist" and turn.intent not in NOT_DETAILS_INTENTS:
-        assisted = Turn(**{**turn.__dict__, "intent": turn.previous_intent})
-        return _decision(rules, previous.reason, assisted, "", queue=previous.queue)
+    assisted = _assisted_intent(rules, turn)
+    if assisted is not None:
+        assist = rules.for_intent(assisted)
+        details = Turn(**{**turn.__dict__, "intent": assisted})
+        return _decision(rules, assist.reason, details, "", queue=assist.queue)
+
+    # A failed attempt the conversation shows (the answer was rejected, the problem
+    # came back, a clarification got nowhere): at the limit, a person takes over now.
+    weight = _latest_weight(rules, turn)
+    if weight:
+        failures = turn.failed_attempts + pending_failures(rules, turn.earlier) + weight
+        if failures >= limit:
+            return _decision(rules, "repeated_failure", turn, str(failures), failed_attempts=failures)
     return None

@@ -3,13 +3,18 @@
 Scoring is TF-IDF cosine similarity (scikit-learn), each over words and
 character n-grams (robust to typos), of the customer's words against
 
-- the article itself (title, short answer, body), and
+- the article itself (title, short answer, body, without the sentences that
+  send the reader to another article), and
 - the article's ``questions``: the ways customers ask for it, written by the
-  designers; the best-matching question counts,
+  designers; the best-matching question counts most, the runner-up adds to it,
 
 plus a prior for articles whose ``topics`` include the intent NLU predicted,
 weighted by its confidence. Scores land in [0, 1 + intent_weight], so
 thresholds mean the same thing whatever the size of the knowledge base.
+
+Words are matched after a light spelling correction against the articles'
+own (edited) vocabulary: a customer's "cancle" finds "cancel", and the
+misspelt questions designers wrote on purpose find correctly spelt queries.
 
 Prediction cost stays low at 10,000 articles because the article matrices are
 stored feature-major (CSC): a query only touches the columns of the n-grams
@@ -23,10 +28,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from functools import lru_cache
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from actions.knowledge.articles import Article
 
@@ -48,6 +54,7 @@ class Thresholds:
     article_weight: float = 0.5  # article text vs. its best-matching question
     min_lexical: float = 0.12  # below this text similarity the words match no article at all
     max_choices: int = 3
+    second_question: float = 0.5  # how much an article's second-best question adds to its best
 
 
 @dataclass(frozen=True)
@@ -67,9 +74,36 @@ class Result:
         return self.hits[0].article if self.hits else None
 
 
+KB_LINK = re.compile(r"\[([^\]\n]+)\]\(kb:[^)\s]*\)")
+POINTER = re.compile(r"\b(see|instead)\b", re.IGNORECASE)
+SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+")
+
+
+def own_words(text: str) -> str:
+    """``text`` without its pointers to other articles.
+
+    A sentence that links to another article and says "see" (or "instead") is
+    about that article, and so is a question right before it ("Damaged item?
+    Choose 'Damaged or faulty' instead: see [damaged items](kb:...)"): one fact,
+    one place, so its words would only make this article match the other
+    one's questions. Other links keep their text.
+    """
+    lines = []
+    for line in text.split("\n"):
+        kept: List[str] = []
+        for sentence in SENTENCE_BREAK.split(line):
+            if KB_LINK.search(sentence) and POINTER.search(sentence):
+                if kept and kept[-1].endswith("?"):
+                    kept.pop()
+                continue
+            kept.append(KB_LINK.sub(r"\1", sentence))
+        lines.append(" ".join(kept))
+    return "\n".join(lines)
+
+
 def article_text(article: Article) -> str:
     # The title says what the article is about; repeating it weighs it above the body.
-    return " ".join([article.title, article.title, article.short_answer, article.body])
+    return " ".join([article.title, article.title, own_words(article.short_answer), own_words(article.body)])
 
 
 def query_text(text: str, entities: Iterable[str] = ()) -> str:
@@ -80,6 +114,55 @@ def query_text(text: str, entities: Iterable[str] = ()) -> str:
 
 # Articles re-ranked with character n-grams; all of them in a knowledge base this small.
 CANDIDATES = 200
+
+
+WORD = re.compile(r"[^\W_]{2,}")  # scikit-learn's default tokens, but split at "_" as in "ERR_5003"
+
+
+def deletions(word: str) -> Set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class Speller:
+    """Corrects a word the articles never use to the one they use that is one edit away.
+
+    Symmetric deletions (as in SymSpell) find the words one insertion,
+    deletion, substitution or swap away; the most frequent wins. Short words,
+    numbers and codes (order numbers, error codes) are never corrected.
+    """
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.counts = Counter(word for text in texts for word in WORD.findall(text.lower()))
+        self._near: Dict[str, List[str]] = {}
+        for word in self.counts:
+            if self.correctable(word):
+                for variant in deletions(word) | {word}:
+                    self._near.setdefault(variant, []).append(word)
+        # Per index, bounded: a long-running action server sees endless new words.
+        self.correct = lru_cache(maxsize=50_000)(self._correct)
+
+    @staticmethod
+    def correctable(word: str) -> bool:
+        return len(word) >= 4 and word.isalpha()
+
+    def _correct(self, word: str) -> str:
+        if word in self.counts or not self.correctable(word):
+            return word
+        near = set(self._near.get(word, ()))
+        for variant in deletions(word):
+            near.update(self._near.get(variant, ()))
+        return max(sorted(near), key=self.counts.__getitem__) if near else word
+
+
+class WordAnalyzer:
+    """Words and word pairs without stop words, after spelling correction (a scikit-learn analyzer)."""
+
+    def __init__(self, speller: Speller) -> None:
+        self.speller = speller
+
+    def __call__(self, text: str) -> List[str]:
+        words = [w for w in map(self.speller.correct, WORD.findall(text.lower())) if w not in ENGLISH_STOP_WORDS]
+        return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 class QueryEncoder:
@@ -144,7 +227,7 @@ class KnowledgeIndex:
             return
         texts = [article_text(a) for a in self.articles]
         questions = [q for a in self.articles for q in a.questions]
-        words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, stop_words="english", dtype=np.float32)
+        words = TfidfVectorizer(analyzer=WordAnalyzer(Speller(texts)), sublinear_tf=True, dtype=np.float32)
         # N-grams found in most texts ("the", " an") say little and would make every
         # query touch every row; dropping them keeps ranking fast at 10,000 articles.
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.3, dtype=np.float32)
@@ -170,6 +253,27 @@ class KnowledgeIndex:
             best[has] = np.maximum.reduceat(per_question, (np.cumsum(counts) - counts)[has])
         return best
 
+    def _question_score(self, per_question: np.ndarray, articles: np.ndarray) -> np.ndarray:
+        """For each of ``articles``: its best question's score, raised by its runner-up's.
+
+        Two questions that match say more than one lucky match: best + w * second * (1 - best)
+        stays in [best, 1], so the runner-up only ever adds (thresholds keep their meaning).
+        """
+        w = self.thresholds.second_question
+        counts = self._question_counts[articles]
+        has = counts > 0
+        best = np.zeros(len(articles), dtype=np.float32)
+        second = np.zeros(len(articles), dtype=np.float32)
+        if has.any():
+            starts = (np.cumsum(counts) - counts)[has]
+            top = np.maximum.reduceat(per_question, starts)
+            is_top = per_question == np.repeat(top, counts[has])
+            ties = np.add.reduceat(is_top.astype(np.int32), starts) > 1
+            runner_up = np.maximum.reduceat(np.where(is_top, -np.inf, per_question), starts)
+            best[has] = top
+            second[has] = np.where(ties, top, np.maximum(runner_up, 0.0))
+        return best + w * second * (1.0 - best)
+
     def _question_rows(self, articles: np.ndarray) -> np.ndarray:
         counts = self._question_counts[articles]
         return np.repeat(self._question_starts[articles] - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
@@ -187,6 +291,7 @@ class KnowledgeIndex:
         if intent and intent in self._serves:
             prior = self.thresholds.intent_weight * float(intent_confidence) * self._serves[intent]
         if not n or not text:
+            # No words (a topic button): the intent alone says which articles to offer.
             return prior, np.zeros(n, dtype=np.float32)
 
         weight = self.thresholds.article_weight
@@ -207,7 +312,7 @@ class KnowledgeIndex:
         per_question = 0.5 * (word_question[rows] + self._question_chars[rows] @ dense_query)
         article = 0.5 * (word_article[candidates] + self._article_chars[candidates] @ dense_query)
         lexical = coarse
-        lexical[candidates] = weight * article + (1 - weight) * self._best_question(per_question, candidates)
+        lexical[candidates] = weight * article + (1 - weight) * self._question_score(per_question, candidates)
         return lexical + prior, lexical
 
     def search(

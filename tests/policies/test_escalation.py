@@ -1,6 +1,7 @@
 """The escalation rules file, the decision, and the policy's contract with Rasa."""
 
 import copy
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -12,7 +13,7 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from policies.escalation import EscalationPolicy
-from policies.escalation_rules import EscalationRulesError, Turn, decide, parse_rules, sentiment
+from policies.escalation_rules import EscalationRulesError, Exchange, Turn, decide, parse_rules, sentiment
 from scripts.stack import ROOT
 
 RULES_FILE = ROOT / "data" / "escalation.yml"
@@ -58,6 +59,9 @@ def broken(raw, path, value):
         (("tiers", "vip", "priority"), "urgent", "tiers.vip.priority", "must be one of"),
         (("overrides", 0, "reason"), "angry", "overrides[0].reason", "must be one of"),
         (("defaults", "colour"), "red", "defaults.colour", "unknown key"),
+        (("failed_attempts", "counts", "reopened"), -1, "failed_attempts.counts.reopened", "whole number"),
+        (("failed_attempts", "counts", "unclear"), 1, "failed_attempts.counts.unclear", "unknown key"),
+        (("failed_attempts", "came_back_patterns", 0), "(again", "failed_attempts.came_back_patterns[0]", "not a valid"),
     ],
     ids=[
         "unknown-intent",
@@ -70,6 +74,9 @@ def broken(raw, path, value):
         "bad-priority",
         "bad-reason-code",
         "unknown-key",
+        "negative-count",
+        "unknown-count",
+        "bad-came-back-pattern",
     ],
 )
 def test_bad_rules_name_the_file_the_key_and_the_reason(raw_rules, rasa_domain, path, value, key, reason):
@@ -230,3 +237,277 @@ def test_a_bad_rules_file_fails_training(tmp_path, rasa_domain):
 
     with pytest.raises(EscalationRulesError, match="intents.acount_takeover: unknown intent"):
         make_policy(tmp_path / "model", rasa_domain, rules_file)
+
+
+# -- failed attempts the conversation shows, over the last few messages --------------------------
+
+ANSWER = ("action_answer_from_kb",)
+
+
+def said(intent, text="", confidence=0.95, actions=ANSWER, readings=(), recorded=0, reset=False):
+    """An earlier customer message and what the bot did about it."""
+    return Exchange(text or f"about {intent}", intent, confidence, tuple(readings), tuple(actions), recorded, reset)
+
+
+def test_rules_without_counts_count_only_what_the_actions_record(raw_rules, rasa_domain):
+    older = parse_rules(broken(raw_rules, ("failed_attempts", "counts"), KeyError), set(rasa_domain.intents))
+    came_back = turn("spoke too soon, its crashing again", "site_outage", earlier=(said("site_outage"),))
+
+    assert older.failures.came_back == 0
+    assert decide(older, replace(came_back, tier="vip", text="the app still crashes")) is None
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        # "that's not it" (NLU unsure, likeliest reading not_helpful) after the first answer,
+        # then "that didn't help" after the second: two failures, a person now.
+        turn(
+            "still not what i asked",
+            "not_helpful",
+            earlier=(
+                said("invoice"),
+                said("nlu_fallback", "thats not it", 0.55, ("action_clarify",), [("not_helpful", 0.5), ("deny", 0.27)]),
+                said("invoice", "i need a vat invoice"),
+            ),
+        ),
+        # Solved, then the same problem is back: the answer did not hold.
+        turn(
+            "spoke too soon, its crashing again",
+            "site_outage",
+            earlier=(
+                said("site_outage"),
+                said("tell_me_more", "/tell_me_more", 1.0, ("action_more_detail",)),
+                said("problem_solved", "/problem_solved", 1.0, ("action_problem_solved",), reset=True),
+            ),
+        ),
+        # Not understood, and the reply to the clarifying question is not understood either.
+        turn(
+            "ya know the one w the box",
+            "affirm",
+            0.55,
+            earlier=(
+                said("greet", actions=("utter_greet",)),
+                said(
+                    "nlu_fallback",
+                    "the thing from the other day",
+                    0.55,
+                    ("action_clarify",),
+                    [("chitchat", 0.53), ("deny", 0.16)],
+                ),
+            ),
+        ),
+    ],
+    ids=["rejected-twice", "came-back-after-solved", "unclear-twice"],
+)
+def test_failures_the_conversation_shows_hand_off_at_the_limit(rules, given):
+    decision = decide(rules, given)
+
+    assert decision.reason == "repeated_failure"
+    assert decision.failed_attempts == 2  # written to the failed_attempts slot with the handoff
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        # Rephrased after "not helpful" (the action counted that): a repair, not the problem again.
+        turn(
+            "i mean can i send back shoes from the sale",
+            "return_policy",
+            failed_attempts=1,
+            earlier=(said("return_policy"), said("not_helpful", "/not_helpful", 1.0, ("action_not_helpful",), recorded=1)),
+        ),
+        # "That's not it", a rephrase that was answered, then solved.
+        turn(
+            "/problem_solved",
+            "problem_solved",
+            1.0,
+            earlier=(
+                said("invoice"),
+                said("nlu_fallback", "thats not it", 0.55, ("action_clarify",), [("not_helpful", 0.5), ("deny", 0.27)]),
+                said("invoice", "the pdf invoice i mean"),
+            ),
+        ),
+        # After "solved", the same topic with nothing saying it is back is a new question.
+        turn(
+            "and where is my other order",
+            "order_status",
+            earlier=(
+                said("order_status"),
+                said("problem_solved", "/problem_solved", 1.0, ("action_problem_solved",), reset=True),
+            ),
+        ),
+        # One failure so far (the same topic right after its answer): below the limit of 2.
+        turn("how do i unsubscribe", "newsletter", earlier=(said("newsletter"),)),
+        # "Something else", then still unclear: the action counts that one failure itself.
+        turn(
+            "the thing from the other day",
+            "nlu_fallback",
+            0.55,
+            ranking=[("chitchat", 0.4)],
+            earlier=(
+                said("nlu_fallback", "the thing", 0.55, ("action_clarify",), [("chitchat", 0.5)]),
+                said("deny", "/deny", 1.0, ("utter_ask_rephrase",)),
+            ),
+        ),
+        # A button click answering the clarifying question is not unclear, whatever its intent.
+        turn(
+            "/tell_me_more",
+            "tell_me_more",
+            1.0,
+            earlier=(said("nlu_fallback", "bulk discounts?", 0.55, ("action_clarify",), [("problem_solved", 0.26)]),),
+        ),
+    ],
+    ids=[
+        "rephrase-after-not-helpful",
+        "not-it-then-solved",
+        "same-topic-after-solved",
+        "one-below-limit",
+        "rephrase-requested",
+        "button",
+    ],
+)
+def test_repairs_and_new_questions_are_not_failures(rules, given):
+    assert decide(rules, given) is None
+
+
+def test_a_tier_with_a_lower_limit_hands_off_at_the_first_failure(rules):
+    again = turn("how do i unsubscribe", "newsletter", tier="vip", earlier=(said("newsletter"),))
+
+    decision = decide(rules, again)
+
+    assert (decision.reason, decision.priority, decision.failed_attempts) == ("repeated_failure", "P1", 1)
+
+
+def test_after_an_action_counts_the_failures_it_did_not_record(rules):
+    # "that's not it" earlier (no action recorded it), then the knowledge base found nothing (recorded).
+    kb_nothing = turn(
+        "",
+        "order_status",
+        at_user_message=False,
+        failed_attempts=1,
+        failure_recorded_this_turn=True,
+        recorded_this_turn=1,
+        earlier=(
+            said("order_status"),
+            said("nlu_fallback", "thats not it", 0.55, ("action_clarify",), [("not_helpful", 0.5), ("deny", 0.3)]),
+        ),
+    )
+
+    assert decide(rules, kb_nothing).reason == "repeated_failure"
+    assert decide(rules, replace(kb_nothing, earlier=kb_nothing.earlier[:1])) is None
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        # "thanks bye" read as maybe a charge: small talk is as likely, so no security handoff.
+        (turn("thanks bye", "nlu_fallback", 0.55, ranking=[("unauthorized_charge", 0.26), ("goodbye", 0.24)]), None),
+        # Telling the bot more after "not helpful" on a card payment is not a new, risky topic.
+        (
+            turn(
+                "checked the card details and approved it in my bank app",
+                "nlu_fallback",
+                0.55,
+                ranking=[("unauthorized_charge", 0.49), ("login_problem", 0.16)],
+                earlier=(said("payment_failed"), said("not_helpful", "/not_helpful", 1.0, ("action_not_helpful",), recorded=1)),
+            ),
+            None,
+        ),
+        # A follow-up right after the bot answered a (low-risk) topic is about that topic.
+        (
+            turn(
+                "it was my own checkout attempt, will it go away by itself?",
+                "nlu_fallback",
+                0.55,
+                ranking=[("order_status", 0.42), ("account_takeover", 0.25)],
+                earlier=(said("payment_failed", actions=("utter_payment_failed",)),),
+            ),
+            None,
+        ),
+        # After "solved", a new unsure and risky message still brings in a person.
+        (
+            turn(
+                "one more thing, about my login",
+                "nlu_fallback",
+                0.55,
+                ranking=[("account_takeover", 0.4), ("account_edit", 0.3)],
+                earlier=(said("order_status"), said("problem_solved", "/problem_solved", 1.0, ("action_problem_solved",))),
+            ),
+            "low_confidence_high_risk",
+        ),
+        # ... but an unsure, risky reading well ahead of small talk still brings in a person.
+        (
+            turn("weird stuff with my money", "nlu_fallback", 0.55, ranking=[("unauthorized_charge", 0.45), ("goodbye", 0.2)]),
+            "low_confidence_high_risk",
+        ),
+    ],
+    ids=[
+        "small-talk-as-likely",
+        "details-after-not-helpful",
+        "follow-up-after-answer",
+        "new-after-solved",
+        "risky-reading-ahead",
+    ],
+)
+def test_unsure_and_risky_needs_the_risky_reading_to_stand_out(rules, given, reason):
+    decision = decide(rules, given)
+
+    assert (decision.reason if decision else None) == reason
+
+
+def test_wrong_item_and_money_back_is_a_refund_not_a_vague_worry(rules):
+    refund = turn("you sent me the wrong item, id like my money back", "refund_request", 0.97)
+
+    assert decide(rules, refund) is None  # the refund rule gathers the details first (policy_boundary next)
+
+
+def test_a_tier_hands_off_when_either_reading_it_would_offer_is_its_topic(rules):
+    late = turn(
+        "my order AC-482913 was due yesterday and hasnt arrived",
+        "nlu_fallback",
+        0.55,
+        tier="vip",
+        ranking=[("chitchat", 0.39), ("order_status", 0.14)],
+    )
+    routine = replace(late, text="do you offer gift wrapping", ranking=[("return_policy", 0.28), ("delivery_options", 0.17)])
+
+    assert decide(rules, late).reason == "vip"
+    assert "order status" in decide(rules, late).explanation
+    assert decide(rules, routine) is None
+    assert decide(rules, turn("the refund still isnt in our account", "refund_status", tier="enterprise")).reason == "vip"
+
+
+def test_details_after_an_unsure_message_that_may_have_been_a_complaint(rules):
+    unsure = said(
+        "nlu_fallback",
+        "id like to complain about the staff",
+        0.55,
+        ("action_clarify",),
+        [("shipping_address", 0.47), ("complaint", 0.45)],
+    )
+    details = turn(
+        "they refused to hand over my parcel", "nlu_fallback", 0.55, ranking=[("refund_request", 0.35)], earlier=(unsure,)
+    )
+
+    decision = decide(rules, details)
+
+    assert (decision.reason, decision.queue) == ("policy_boundary", "general")
+    assert decide(rules, replace(details, text="/shipping_address", intent="shipping_address", confidence=1.0)) is None
+
+
+def test_the_policy_reads_earlier_messages_and_records_the_count(tmp_path, rasa_domain):
+    policy, *_ = make_policy(tmp_path, rasa_domain)
+    events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    events += [UserUttered("the app crashes when i open my orders", {"name": "site_outage", "confidence": 0.93})]
+    events += [ActionExecuted("action_answer_from_kb"), ActionExecuted("action_listen")]
+    events += [UserUttered("/problem_solved", {"name": "problem_solved", "confidence": 1.0})]
+    events += [ActionExecuted("action_problem_solved"), SlotSet("failed_attempts", 0.0), ActionExecuted("action_listen")]
+    events += [UserUttered("spoke too soon, its crashing again", {"name": "site_outage", "confidence": 0.97})]
+    tracker = DialogueStateTracker.from_events("c", events, rasa_domain.slots)
+
+    prediction = policy.predict_action_probabilities(tracker, rasa_domain)
+
+    assert prediction.probabilities[rasa_domain.index_for_action("action_handoff")] == 1.0
+    assert SlotSet("handoff_reason", "repeated_failure") in prediction.optional_events
+    assert SlotSet("failed_attempts", 2.0) in prediction.optional_events

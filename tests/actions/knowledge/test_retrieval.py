@@ -9,7 +9,7 @@ import pytest
 
 from actions.knowledge.articles import known_intents, validate_directory
 from actions.knowledge.evaluation import evaluate, load_cases
-from actions.knowledge.retrieval import KnowledgeIndex, Outcome, Thresholds, query_text
+from actions.knowledge.retrieval import KnowledgeIndex, Outcome, Speller, Thresholds, own_words, query_text
 from scripts.stack import ROOT
 
 TODAY = date(2026, 11, 23)
@@ -90,7 +90,7 @@ def test_retrieval_quality_floor(index):
 
     assert scores.cases >= 150
     assert scores.hit_at_3 >= 0.95
-    assert scores.hit_at_1 >= 0.85
+    assert scores.hit_at_1 >= 0.88
 
 
 def test_eval_cases_expect_approved_articles(articles):
@@ -98,3 +98,52 @@ def test_eval_cases_expect_approved_articles(articles):
     cases = load_cases(Path(ROOT / "tests" / "kb" / "retrieval_eval.yml"))
     assert {c.expected for c in cases} <= approved
     assert approved <= {c.expected for c in cases}, "every approved article is evaluated"
+
+
+def test_sentences_pointing_to_another_article_are_not_this_articles_words():
+    body = (
+        "1. Start the return ([step by step](kb:how-to-send-a-return)).\n"
+        "Damaged item? Choose 'Damaged or faulty' instead: see [damaged items](kb:damaged-or-faulty-item). "
+        "Lost the label? Print it again."
+    )
+
+    assert own_words(body) == "1. Start the return (step by step).\nLost the label? Print it again."
+
+
+def test_spelling_is_corrected_to_the_articles_own_words():
+    speller = Speller(["Change or cancel an order", "Reset your password", "Error code ERR_5003"])
+
+    assert speller.correct("cancle") == "cancel"  # swapped letters
+    assert speller.correct("pasword") == "password"  # a letter missing
+    assert speller.correct("ordr") == "order"
+    assert speller.correct("cancel") == "cancel"
+    for untouched in ("zzzzz", "err_5004", "482913", "rst"):  # unknown, codes, numbers, too short to guess
+        assert speller.correct(untouched) == untouched
+
+
+def test_a_misspelt_question_finds_a_correctly_spelt_query(articles):
+    # The designers' questions for this article spell it "cancle" on purpose; the word view now links them.
+    result = KnowledgeIndex(articles).search("how do i cancel my order", "order_change", 0.9, today=TODAY)
+
+    assert result.best.id == "change-or-cancel-an-order"
+
+
+def test_a_second_matching_question_only_ever_adds(articles):
+    # Thresholds keep their meaning: an article scores at least what its best question alone gives.
+    best_only = KnowledgeIndex(articles, Thresholds(second_question=0.0))
+    with_second = KnowledgeIndex(articles, Thresholds())
+    for case in load_cases(ROOT / "tests" / "kb" / "retrieval_eval.yml")[:30]:
+        _, alone = best_only.scores(case.query)
+        _, raised = with_second.scores(case.query)
+        assert np.all(raised >= alone - 1e-6)
+        assert np.all(raised <= 1.0 + 1e-6)
+
+
+def test_two_matching_questions_say_more_than_one(articles):
+    base = next(a for a in articles if a.id == "get-a-refund")
+    both = replace(base, id="a", questions=("refund for my boots please", "my boots need refunding"))
+    one = replace(base, id="b", questions=("refund for my boots please", "where is my parcel"))
+
+    for order in ([both, one], [one, both]):
+        result = KnowledgeIndex(order).search("refund for my boots please", "refund_request", 0.9, today=TODAY)
+        assert [hit.article.id for hit in result.hits] == ["a", "b"]
