@@ -241,13 +241,16 @@ class FakeSlackApi:
         content_type: str = "application/json; charset=utf-8",
     ) -> None:
         data = body if body is not None else json.dumps(payload).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", content_type)
-        request.send_header("Content-Length", str(len(data)))
-        for key, value in (extra_headers or {}).items():
-            request.send_header(key, value)
-        request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.send_response(status)
+            request.send_header("Content-Type", content_type)
+            request.send_header("Content-Length", str(len(data)))
+            for key, value in (extra_headers or {}).items():
+                request.send_header(key, value)
+            request.end_headers()
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a ``slow`` answer)
+            request.close_connection = True
 
     # -- methods ----------------------------------------------------------------------------
 

@@ -76,3 +76,25 @@ def test_links_in_answers_open_safely(page, stack) -> None:
     assert link.get_attribute("target") == "_blank"
     assert set(link.get_attribute("rel").split()) >= {"noopener", "noreferrer"}
     assert link.get_attribute("href").startswith("https://")
+
+
+def test_typing_dots_show_while_the_reply_is_on_its_way(page, stack) -> None:
+    page.goto(f"{stack.web_url}/")
+    page.click("#tandem-launcher")
+    # The reply comes back in milliseconds on loopback, so record every time the dots appear.
+    page.evaluate(
+        """() => {
+            window.typingSeen = [];
+            new MutationObserver((changes) => {
+                for (const change of changes)
+                    for (const node of change.addedNodes)
+                        if (node.classList && node.classList.contains("tandem-typing"))
+                            window.typingSeen.push(node.textContent);
+            }).observe(document.querySelector(".tandem-body"), { childList: true, subtree: true });
+        }"""
+    )
+    send(page, "hi")
+    page.wait_for_selector(".tandem-msg.tandem-bot")
+    seen = page.evaluate("window.typingSeen")
+    assert seen and set(seen) == {"The assistant is typing"}  # announced to screen readers too
+    page.wait_for_selector(".tandem-typing", state="detached")  # and gone once the reply is shown
