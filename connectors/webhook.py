@@ -63,6 +63,7 @@ from connectors.handoff.livechat import (
     LiveChatConnector,
     OutboxItem,
     UnknownHandoff,
+    parse_timeout,
 )
 from connectors.rest import InvalidRequest, error_response
 from connectors.signing import SignatureError, timestamped_signature, verify_timestamped
@@ -79,25 +80,6 @@ MAX_ID_CHARS = 200
 MIN_SECRET_CHARS = 16
 
 ActionsSource = Union[AgentActions, Callable[[], AgentActions]]
-
-
-def _timeout(value: Any) -> Tuple[float, float]:
-    if value is None:
-        return DEFAULT_TIMEOUT
-
-    def seconds(v: Any) -> float:
-        if isinstance(v, bool) or not isinstance(v, (int, float, str)) or not 0 < float(v) <= 300:
-            raise ValueError
-        return float(v)
-
-    try:
-        if isinstance(value, (list, tuple)):
-            if len(value) != 2:
-                raise ValueError
-            return (seconds(value[0]), seconds(value[1]))
-        return (DEFAULT_TIMEOUT[0], seconds(value))
-    except ValueError:
-        raise ValueError(f"livechat.timeout: expected seconds (0-300) or [connect, read] seconds, got {value!r}") from None
 
 
 class WebhookConnector(LiveChatConnector):
@@ -135,7 +117,7 @@ class WebhookConnector(LiveChatConnector):
             raise ValueError("livechat.secret: missing (the shared secret both sides sign requests with)")
         if len(secret.strip()) < MIN_SECRET_CHARS:
             raise ValueError(f"livechat.secret: too short; use at least {MIN_SECRET_CHARS} random characters")
-        return cls(url=url, secret=secret.strip(), timeout=_timeout(cfg.get("timeout")))
+        return cls(url=url, secret=secret.strip(), timeout=parse_timeout(cfg.get("timeout"), DEFAULT_TIMEOUT))
 
     def __repr__(self) -> str:
         return f"WebhookConnector(url={self.url!r}, secret='***', timeout={self.timeout!r})"

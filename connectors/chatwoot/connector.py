@@ -28,7 +28,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import requests
 
 from connectors.chatwoot.client import DEFAULT_TIMEOUT, ChatwootClient, ChatwootError, ChatwootRejected, Timeout
-from connectors.handoff.livechat import DeliveryError, LiveChatConnector, OutboxItem
+from connectors.handoff.livechat import DeliveryError, LiveChatConnector, OutboxItem, parse_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -104,29 +104,6 @@ def _positive_int(cfg: Mapping[str, Any], key: str, hint: str) -> int:
     return number
 
 
-def parse_timeout(value: Any, key: str = "timeout") -> Timeout:
-    """``timeout``: seconds to read (connect keeps its default) or ``[connect, read]``."""
-    if value is None:
-        return DEFAULT_TIMEOUT
-
-    def seconds(v: Any) -> float:
-        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-            raise ValueError
-        number = float(v)
-        if not 0 < number <= 300:
-            raise ValueError
-        return number
-
-    try:
-        if isinstance(value, (list, tuple)):
-            if len(value) != 2:
-                raise ValueError
-            return (seconds(value[0]), seconds(value[1]))
-        return (DEFAULT_TIMEOUT[0], seconds(value))
-    except ValueError:
-        raise ValueError(f"livechat.{key}: expected seconds (0-300) or [connect, read] seconds, got {value!r}") from None
-
-
 class ChatwootConnector(LiveChatConnector):
     """Delivers outbox items to a Chatwoot API-channel inbox; see the module docstring."""
 
@@ -168,7 +145,7 @@ class ChatwootConnector(LiveChatConnector):
                 cfg, "api_access_token", "an access token of a Chatwoot agent (Profile settings → Access token)"
             ),
             webhook_secret=(secret.strip() or None) if isinstance(secret, str) else None,
-            timeout=parse_timeout(cfg.get("timeout")),
+            timeout=parse_timeout(cfg.get("timeout"), DEFAULT_TIMEOUT),
         )
 
     def __repr__(self) -> str:

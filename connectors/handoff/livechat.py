@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 OUTBOX_KINDS = ("handoff", "customer_message", "closed")
 
@@ -69,6 +69,30 @@ class LiveChatConnector(abc.ABC):
     @abc.abstractmethod
     def deliver(self, item: OutboxItem) -> Optional[Dict[str, Any]]:
         """Send one item; raise ``DeliveryError`` when the tool did not take it."""
+
+
+def parse_timeout(value: Any, default: Tuple[float, float]) -> Tuple[float, float]:
+    """``livechat.timeout`` of an HTTP tool: seconds to read (connect keeps ``default``'s)
+    or ``[connect, read]``, each in (0, 300]; ``default`` when unset."""
+    if value is None:
+        return default
+
+    def seconds(v: Any) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+            raise ValueError
+        number = float(v)
+        if not 0 < number <= 300:
+            raise ValueError
+        return number
+
+    try:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError
+            return (seconds(value[0]), seconds(value[1]))
+        return (default[0], seconds(value))
+    except ValueError:
+        raise ValueError(f"livechat.timeout: expected seconds (0-300) or [connect, read] seconds, got {value!r}") from None
 
 
 class UnknownHandoff(LookupError):
