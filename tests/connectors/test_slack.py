@@ -23,18 +23,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import time
-import uuid
 from typing import Any, AsyncIterator, Callable, Dict, List, Optional, Tuple
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import UserMessage, register
+from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
 from connectors.slack import HandoffHooks, SlackInput, SlackOutput, conversation_id, parse_conversation_id
 from connectors.slack_blocks import render_message
+from tests.fakes import serve
 from tests.fakes.slack_api import (
     FakeSlackApi,
     SignedRequest,
@@ -80,20 +79,6 @@ class Harness:
 
     async def settle(self) -> None:
         await asyncio.wait_for(self.channel.idle(), timeout=30)
-
-
-async def serve(channel: SlackInput, agent: RecordingAgent) -> Tuple[Any, str]:
-    app = Sanic(f"slack_test_{uuid.uuid4().hex}")
-    app.ctx.agent = agent
-    register([channel], app, route="/webhooks/")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
 def make_channel(fake: FakeSlackApi, registered: Dict[str, Any], secret: Optional[str] = SECRET, **kwargs: Any) -> SlackInput:

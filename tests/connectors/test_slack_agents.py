@@ -22,16 +22,13 @@ Slack behaviour relied on:
 from __future__ import annotations
 
 import json
-import socket
-import uuid
-from typing import Any, AsyncIterator, Dict, List, Optional, Set, Tuple
+from typing import Any, AsyncIterator, Dict, Optional, Tuple
 
 import aiohttp
 import pytest
-from rasa.core.channels.channel import register
 from sanic import Sanic
 
-from connectors.handoff.livechat import AgentActions, DeliveryError, InvalidTransition, OutboxItem, UnknownHandoff
+from connectors.handoff.livechat import AgentActions, DeliveryError, OutboxItem
 from connectors.slack_agents import (
     ACTION_CLAIM,
     ACTION_HAND_BACK,
@@ -39,6 +36,7 @@ from connectors.slack_agents import (
     SlackAgentsConnector,
     SlackAgentsInput,
 )
+from tests.fakes import RecordingActions, serve
 from tests.fakes.slack_api import (
     FakeSlackApi,
     SignedRequest,
@@ -286,56 +284,6 @@ def test_an_unknown_item_kind_is_not_retried(connector: SlackAgentsConnector) ->
 # --- inbound ------------------------------------------------------------------------------
 
 
-class RecordingActions(AgentActions):
-    """AgentActions that remember what agents did; packet threads map to handoff ids."""
-
-    def __init__(self) -> None:
-        self.threads: Dict[str, str] = {}
-        self.calls: List[Tuple[Any, ...]] = []
-        self.seen: Set[Tuple[str, str]] = set()
-        self.closed: Set[str] = set()
-        self.fail_with: Optional[Exception] = None
-
-    async def find(self, connector: str, key: str, value: Any) -> str:
-        assert (connector, key) == ("slack", "thread_ts")
-        if value not in self.threads:
-            raise UnknownHandoff(value)
-        return self.threads[value]
-
-    def _check(self, handoff_id: str) -> None:
-        if self.fail_with is not None:
-            raise self.fail_with
-        if handoff_id not in self.threads.values():
-            raise UnknownHandoff(handoff_id)
-        if handoff_id in self.closed:
-            raise InvalidTransition(f"handoff {handoff_id} is resolved")
-
-    async def claim(self, handoff_id: str, agent_id: str, agent_name: str) -> None:
-        self._check(handoff_id)
-        self.calls.append(("claim", handoff_id, agent_id, agent_name))
-
-    async def agent_message(self, handoff_id: str, text: str, agent_id: str, agent_name: str) -> None:
-        self._check(handoff_id)
-        self.calls.append(("agent_message", handoff_id, text, agent_id, agent_name))
-
-    async def note(self, handoff_id: str, text: str, agent_id: str, agent_name: str) -> None:
-        self.calls.append(("note", handoff_id, text, agent_id, agent_name))
-
-    async def close(self, handoff_id: str, status: str, agent_id: str, agent_name: str) -> None:
-        self._check(handoff_id)
-        self.closed.add(handoff_id)
-        self.calls.append(("close", handoff_id, status, agent_id, agent_name))
-
-    async def already_processed(self, source: str, event_id: str) -> bool:
-        if (source, event_id) in self.seen:
-            return True
-        self.seen.add((source, event_id))
-        return False
-
-    async def forget(self, source: str, event_id: str) -> None:
-        self.seen.discard((source, event_id))
-
-
 class Inbound:
     def __init__(self, fake: FakeSlackApi, channel: SlackAgentsInput, actions: RecordingActions, url: str) -> None:
         self.fake, self.channel, self.actions, self.url = fake, channel, actions, url
@@ -356,19 +304,6 @@ class Inbound:
         return await self.post(interactive_request(SECRET, payload, **signing), "interactive")
 
 
-async def serve(channel: SlackAgentsInput) -> Tuple[Any, str]:
-    app = Sanic(f"slack_agents_test_{uuid.uuid4().hex}")
-    register([channel], app, route="/webhooks/")
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
-    await server.startup()
-    await server.before_start()
-    await server.after_start()
-    return server, f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-
 @pytest.fixture(autouse=True)
 def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     """Several apps in one process: Sanic's test mode skips its one-off code rewriting (touchup)."""
@@ -378,7 +313,7 @@ def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def inbound(fake: FakeSlackApi) -> AsyncIterator[Inbound]:
     actions = RecordingActions()
-    actions.threads["1700000000.000100"] = "h-123"
+    actions.link("slack", "thread_ts", "1700000000.000100", "h-123")
     channel = SlackAgentsInput(SECRET, fake.token, fake.base_url, actions=actions, timeout=2)
     server, url = await serve(channel)
     try:
@@ -552,6 +487,7 @@ async def test_a_failure_of_the_handoff_core_is_never_a_500(inbound: Inbound) ->
     status, _ = await inbound.event(reply_event("hello"))
     assert status == 200
     assert "could not pass that message on" in inbound.fake.posted()[0]["text"]
+    inbound.actions.fail_with = RuntimeError("database is down")  # the shared fake fails once per arming
     status, _ = await inbound.click(click(ACTION_CLAIM, inbound.fake))
     assert status == 200
     assert "could not record" in inbound.fake.calls("response_url")[0].params["text"]
@@ -584,7 +520,7 @@ async def test_default_actions_come_from_the_handoff_runtime(fake: FakeSlackApi,
     from connectors.handoff import runtime
 
     actions = RecordingActions()
-    actions.threads["1700000000.000100"] = "h-123"
+    actions.link("slack", "thread_ts", "1700000000.000100", "h-123")
     monkeypatch.setattr(runtime, "agent_actions", lambda: actions)
     channel = SlackAgentsInput(SECRET, fake.token, fake.base_url)
     server, url = await serve(channel)

@@ -27,6 +27,7 @@ class RecordingActions(AgentActions):
         self.remote: Dict[Tuple[str, str, Any], str] = {}
         self.handoffs: Set[str] = set()
         self.closed: Set[str] = set()
+        self.statuses: Dict[str, str] = {}  # closing status by handoff, named in refusals as the store does
         self.calls: List[Tuple[Any, ...]] = []
         self.seen: Set[Tuple[str, str]] = set()
         self.fail_with: Optional[Exception] = None
@@ -48,7 +49,7 @@ class RecordingActions(AgentActions):
         if handoff_id not in self.handoffs:
             raise UnknownHandoff(handoff_id)
         if handoff_id in self.closed:
-            raise InvalidTransition(f"handoff {handoff_id} is closed")
+            raise InvalidTransition(f"handoff {handoff_id} is {self.statuses.get(handoff_id, 'closed')}")
 
     async def claim(self, handoff_id: str, agent_id: str, agent_name: str) -> None:
         self._check(handoff_id)
@@ -65,6 +66,7 @@ class RecordingActions(AgentActions):
     async def close(self, handoff_id: str, status: str, agent_id: str, agent_name: str) -> None:
         self._check(handoff_id)
         self.closed.add(handoff_id)
+        self.statuses[handoff_id] = status
         self.calls.append(("close", handoff_id, status, agent_id, agent_name))
 
     async def already_processed(self, source: str, event_id: str) -> bool:
@@ -77,15 +79,18 @@ class RecordingActions(AgentActions):
         self.seen.discard((source, event_id))
 
 
-async def serve(channel: Any) -> Tuple[Any, str]:
+async def serve(channel: Any, agent: Any = None) -> Tuple[Any, str]:
     """Run ``channel`` on a free loopback port, mounted at ``/webhooks/<name>/`` as Rasa does.
 
+    ``agent`` becomes ``app.ctx.agent``, where Rasa's channels find the agent that handles messages.
     Returns the asyncio server (``close()`` then ``await wait_closed()``) and its base URL.
     Tests running several apps in one process set ``Sanic.test_mode`` (see the test modules)."""
     from rasa.core.channels.channel import register
     from sanic import Sanic
 
     app = Sanic(f"tandem_test_{uuid.uuid4().hex}")
+    if agent is not None:
+        app.ctx.agent = agent
     register([channel], app, route="/webhooks/")
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
