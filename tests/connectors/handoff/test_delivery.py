@@ -24,22 +24,12 @@ import requests
 from scripts.stack import Ports, Stack, start_actions, start_stack
 from tests.conftest import STACK_ENV, Conversation, Desk
 from tests.connectors.handoff.receiver import WebhookReceiver
+from tests.conversations.test_handoff import wait_for
 
 pytestmark = pytest.mark.stack
 
 PORTS = Ports(rasa=15105, actions=15155, web=18180)
 SECRET = "delivery-test-secret"
-
-
-def wait_for(check, timeout: float = 20.0, every: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(every)
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +67,15 @@ def test_tool_down_then_up_delivers_exactly_once(stack: Stack, receiver: Webhook
     receiver.up = False
     customer = Conversation(stack)
     customer.say("I want to speak to a human")
-    wait_for(lambda: receiver.refused >= 1)
-    wait_for(lambda: "utter_handoff_delayed" in customer.responses())
+    wait_for(lambda: receiver.refused >= 1, timeout=20)
+    wait_for(lambda: "utter_handoff_delayed" in customer.responses(), timeout=20)
     assert [h for h in receiver.handoffs() if h["conversation_id"] == customer.sender] == []
 
     receiver.up = True
     delivered = wait_for(lambda: [h for h in receiver.handoffs() if h["conversation_id"] == customer.sender], timeout=30)
     assert len(delivered) == 1
     assert delivered[0]["payload"]["packet"]["conversation_id"] == customer.sender
-    wait_for(lambda: "utter_handoff_delivered" in customer.responses())
+    wait_for(lambda: "utter_handoff_delivered" in customer.responses(), timeout=20)
     time.sleep(1.5)  # a second delivery would have come by now
     assert len([h for h in receiver.handoffs() if h["conversation_id"] == customer.sender]) == 1
     assert receiver.rejected == 0  # every request was signed
@@ -111,7 +101,7 @@ def test_a_restart_of_every_process_loses_nothing(
     receiver.up = False
     customer = Conversation(stack)
     customer.say("I'd like to talk to someone from your team")
-    wait_for(lambda: receiver.refused >= 1)
+    wait_for(lambda: receiver.refused >= 1, timeout=20)
     stack.stop()
 
     restarted = start(model_path, workdir, receiver)
@@ -147,6 +137,6 @@ def test_a_killed_action_server_loses_nothing(stack: Stack, receiver: WebhookRec
     start_actions(stack, stack.kb_url, env={**STACK_ENV, "TANDEM_ENDPOINTS": str(stack.workdir / "endpoints.yml")})
     # The agent hands back through the webhook tool's inbound route... or, tool-agnostic, the desk API.
     Desk(stack).ok("POST", f"handoffs/{handoff_id}/handback")
-    wait_for(lambda: "utter_ask_satisfaction" in customer.responses())
+    wait_for(lambda: "utter_ask_satisfaction" in customer.responses(), timeout=20)
     assert requests.get(f"{stack.actions_url}/health", timeout=5).ok
     assert uuid.UUID(handoff_id)
