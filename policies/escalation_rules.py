@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
 
 import yaml
+
+from policies.sentiment import polarity
 
 REASONS = (
     "customer_request",
@@ -390,16 +391,9 @@ def load_rules(path: Path, known_intents: Set[str]) -> Rules:
 # -- signals and the decision -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _sentiment_analyzer():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    return SentimentIntensityAnalyzer()
-
-
 def sentiment(text: str) -> float:
     """VADER compound score (-1 very negative .. 1 very positive)."""
-    return float(_sentiment_analyzer().polarity_scores(text)["compound"]) if text else 0.0
+    return float(polarity(text)["compound"]) if text else 0.0
 
 
 def frustration_signals(rules: Frustration, text: str, compound: float) -> Dict[str, float]:

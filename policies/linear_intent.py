@@ -1,0 +1,214 @@
+"""An intent classifier for short support messages: TF-IDF n-grams, sentiment, logistic regression.
+
+Customers write one or two sentences, with typos and no punctuation. On this
+project's data a linear model over word uni/bigrams and character n-grams
+classifies them better than DIET without a transformer (5-fold cross-validated
+macro-F1 0.90 against 0.855, `make eval`), trains in seconds instead of minutes
+and predicts in well under a millisecond. Four VADER sentiment features tell
+praise from a grievance about the same thing ("your courier was great" is
+feedback, "your courier was rude" a complaint), which the words alone often
+cannot.
+
+It reads the message text itself, so it needs no featurizer before it; entities
+still come from the RegexEntityExtractor. Confidences are the model's class
+probabilities, so FallbackClassifier's thresholds apply as usual.
+
+Configuration (config.yml), with defaults::
+
+    - name: policies.linear_intent.LinearIntentClassifier
+      word_ngram_range: [1, 2]
+      char_ngram_range: [1, 4]
+      sentiment_features: true
+      C: 100            # inverse regularisation strength of the logistic regression
+      max_iter: 3000
+      ranking_length: 10
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Sequence, Text
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy.sparse import csr_matrix, hstack
+
+from policies.sentiment import polarity
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_intent.skops"
+# Types skops may load from our own model file besides the ones it trusts by default:
+# TfidfVectorizer keeps its idf weights as a sparse diagonal matrix.
+EXTRA_TRUSTED_TYPES = {"scipy.sparse._csr.csr_matrix"}
+
+
+class LinearIntentClassifierError(InvalidConfigException):
+    """The classifier's configuration or training data cannot produce a usable model."""
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "word_ngram_range": [1, 2],
+            "char_ngram_range": [1, 4],
+            "sentiment_features": True,
+            "C": 100.0,
+            "max_iter": 3000,
+            "ranking_length": 10,
+            "random_state": 7,
+        }
+
+    @staticmethod
+    def required_packages() -> List[Text]:
+        return ["sklearn", "skops", "vaderSentiment"]
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[Dict[str, Any]] = None,
+    ) -> None:
+        self.config = validate_config({**self.get_default_config(), **config})
+        self._model_storage = model_storage
+        self._resource = resource
+        # {"words": TfidfVectorizer, "chars": TfidfVectorizer, "classifier": LogisticRegression}
+        self._model = model
+        self._sentiment = self.config["sentiment_features"]
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    # -- training ---------------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        labels = [m.get(INTENT) for m in examples]
+        if len(set(labels)) < 2:
+            raise LinearIntentClassifierError(
+                f"LinearIntentClassifier needs examples of at least two intents to learn from; "
+                f"the training data has {len(set(labels))}."
+            )
+        texts = [m.get(TEXT) for m in examples]
+        words = TfidfVectorizer(ngram_range=tuple(self.config["word_ngram_range"]), sublinear_tf=True)
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngram_range"]), sublinear_tf=True)
+        words.fit(texts)
+        chars.fit(texts)
+        model = {"words": words, "chars": chars}
+        classifier = LogisticRegression(
+            C=self.config["C"], max_iter=self.config["max_iter"], random_state=self.config["random_state"]
+        )
+        classifier.fit(self._features(texts, model), labels)
+        model["classifier"] = classifier
+        self._model = model
+        self._persist()
+        return self._resource
+
+    def _persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as directory:
+            sio.dump(self._model, directory / MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        import skops.io as sio
+
+        try:
+            with model_storage.read_from(resource) as directory:
+                path = directory / MODEL_FILE
+                untrusted = set(sio.get_untrusted_types(file=path))
+                foreign = untrusted - EXTRA_TRUSTED_TYPES
+                model = None if foreign else sio.load(path, trusted=sorted(untrusted))
+        except ValueError:
+            # Nothing was trained (Rasa skips training a component whose inputs are empty).
+            logger.debug("LinearIntentClassifier: no trained model in %s; it will predict nothing", resource.name)
+            return cls(config, model_storage, resource)
+        if foreign:
+            raise LinearIntentClassifierError(f"{path} holds types this classifier never writes: {sorted(foreign)}")
+        return cls(config, model_storage, resource, model)
+
+    # -- prediction -------------------------------------------------------------------------
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._model is None:
+            return messages
+        texts = [message.get(TEXT) or "" for message in messages]
+        probabilities = self._model["classifier"].predict_proba(self._features(texts, self._model))
+        classes = self._model["classifier"].classes_
+        for message, row in zip(messages, probabilities, strict=True):
+            order = np.argsort(-row)
+            ranking = [{"name": str(classes[i]), "confidence": float(row[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            if self.config["ranking_length"] > 0:
+                ranking = ranking[: self.config["ranking_length"]]
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        return messages
+
+    def _features(self, texts: Sequence[str], model: Dict[str, Any]) -> csr_matrix:
+        blocks = [model["words"].transform(texts), model["chars"].transform(texts)]
+        if self._sentiment:
+            blocks.append(csr_matrix(np.array([sentiment_row(text) for text in texts])))
+        return hstack(blocks, format="csr")
+
+
+def validate_config(config: Dict[str, Any]) -> Dict[str, Any]:
+    """The config, or a LinearIntentClassifierError naming the key that is wrong (raised at train and load time)."""
+    for key in ("word_ngram_range", "char_ngram_range"):
+        value = config[key]
+        if (
+            not isinstance(value, (list, tuple))
+            or len(value) != 2
+            or not all(isinstance(n, int) and n >= 1 for n in value)
+            or value[0] > value[1]
+        ):
+            raise LinearIntentClassifierError(
+                f"LinearIntentClassifier: {key} must be [min, max] with 1 <= min <= max, not {value!r}"
+            )
+    if not isinstance(config["C"], (int, float)) or config["C"] <= 0:
+        raise LinearIntentClassifierError(f"LinearIntentClassifier: C must be a positive number, not {config['C']!r}")
+    for key in ("max_iter", "ranking_length"):
+        if not isinstance(config[key], int) or config[key] < (1 if key == "max_iter" else 0):
+            raise LinearIntentClassifierError(
+                f"LinearIntentClassifier: {key} must be a whole number (max_iter at least 1), not {config[key]!r}"
+            )
+    if not isinstance(config["sentiment_features"], bool):
+        raise LinearIntentClassifierError(
+            f"LinearIntentClassifier: sentiment_features must be true or false, not {config['sentiment_features']!r}"
+        )
+    return config
+
+
+def sentiment_row(text: str) -> List[float]:
+    """Positive and negative share of the words, and the compound score split by sign."""
+    scores = polarity(text)
+    compound = scores["compound"]
+    return [scores["pos"], scores["neg"], max(compound, 0.0), max(-compound, 0.0)]
