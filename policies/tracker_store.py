@@ -13,6 +13,12 @@ same way, so several instances can share one database; a new session (a
 database stays the only source of truth: nothing is ever served from memory
 without first asking it what is new.
 
+Saving uses the same cache: Rasa counts the stored rows of the session to find
+the tracker's new events; this store checks that nothing was stored since its
+last read (one indexed lookup) and appends the events beyond the cached ones,
+falling back to Rasa's count otherwise. SQLite files run in write-ahead-log
+mode (connectors/sqlite.py), so a commit does not wait for the disk.
+
 Configure it in endpoints.yml with the usual SQL keys::
 
     tracker_store:
@@ -26,6 +32,7 @@ Configure it in endpoints.yml with the usual SQL keys::
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import threading
@@ -36,6 +43,10 @@ from typing import Any, Dict, List, Optional, Text
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy import func
+
+from connectors import sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +68,7 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         # Sanic serves one event loop, but actions and the relay may reach the store from worker threads.
         self._lock = threading.Lock()
+        sqlite.tune(self.engine)
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         events = self._current_session_events(sender_id)
@@ -85,6 +97,54 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
             if rows:
                 self._remember(sender_id, events, rows[-1].id)
             return events
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the tracker's new events, found from the cache instead of counting the stored rows.
+
+        Rasa counts the rows of the current session on every save to know which events
+        are new. The cache already knows how many rows the tracker was loaded from and
+        the id of the last one; the store checks only that no row was added since (one
+        indexed lookup) and falls back to Rasa's count when one was, or when the
+        conversation is not cached.
+        """
+        await self.stream_events(tracker)
+        with self._lock:
+            cached = self._cache.get(tracker.sender_id)
+        with self.session_scope() as session:
+            in_step = cached is not None and self._cache_in_step(session, tracker, cached)
+            if in_step:
+                new_events = list(itertools.islice(tracker.events, len(cached.events), None))
+            else:
+                new_events = list(self._additional_events(session, tracker))
+            rows = [self._row(tracker.sender_id, event) for event in new_events]
+            session.add_all(rows)
+            session.flush()  # assigns the ids, read below without reloading the rows after commit
+            last_id = rows[-1].id if rows else None
+            session.commit()
+        if not in_step or any(isinstance(event, SessionStarted) for event in new_events):
+            self._forget(tracker.sender_id)  # the next retrieve loads the session afresh
+        elif last_id is not None:
+            self._remember(tracker.sender_id, cached.events + new_events, last_id)
+
+    def _cache_in_step(self, session: Any, tracker: DialogueStateTracker, cached: _Cached) -> bool:
+        """Whether the stored session is exactly the cached one, which the tracker then extends."""
+        stored_last_id = session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == tracker.sender_id).scalar()
+        return stored_last_id == cached.last_id and len(tracker.events) >= len(cached.events)
+
+    def _row(self, sender_id: str, event: Event) -> Any:
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def _forget(self, sender_id: str) -> None:
+        with self._lock:
+            self._cache.pop(sender_id, None)
 
     def _remember(self, sender_id: str, events: List[Event], last_id: int) -> None:
         with self._lock:

@@ -52,6 +52,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from actions.knowledge.articles import Article, ArticleProblem, FileCheck, check_directory
+from connectors import sqlite
 
 EVENT_KINDS = ("served", "no_match", "verdict")
 MAX_VERDICT_LENGTH = 32
@@ -327,7 +328,7 @@ class KnowledgeStore:
             and not url.database.startswith("file:")
         ):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return create_engine(url, future=True)
+        return sqlite.tune(create_engine(url, future=True))
 
     def close(self) -> None:
         """Release pooled connections (a test dropping its schema needs them gone); the store reopens on use."""

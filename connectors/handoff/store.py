@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
+from connectors import sqlite
 from connectors.handoff.livechat import InvalidTransition, OutboxItem, UnknownHandoff
 
 STATUSES = ("queued", "assigned", "resolved", "returned_to_bot", "abandoned")
@@ -193,7 +194,8 @@ def _engine(url: str) -> Engine:
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Two processes (action server, Rasa server) write this file: wait for the lock instead of failing.
-        return create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, future=True)
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, future=True)
+        return sqlite.tune(engine)
     return create_engine(url, pool_pre_ping=True, future=True)
 
 

@@ -143,3 +143,51 @@ def _plain_applied_events(tracker: DialogueStateTracker) -> list:
     fresh = DialogueStateTracker.from_events(tracker.sender_id, list(tracker.events), tracker.slots.values())
     fresh.__dict__.pop("_tandem_applied", None)
     return fresh.applied_events()
+
+
+async def stored_rows(reference: SQLTrackerStore, sender: str) -> list:
+    return as_dicts(await reference.retrieve(sender))
+
+
+async def test_save_appends_exactly_the_new_events_and_keeps_the_cache_in_step(domain, store_args) -> None:
+    ours = IncrementalSQLTrackerStore(domain=domain, **store_args)
+    reference = SQLTrackerStore(domain=domain, **store_args)
+    sender = "conversation-2"
+    opening = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    await save_events(ours, domain, sender, opening)
+    expected = list(opening)
+    for n in range(5):
+        events = turn(f"question {n}", "order_status", f"answer {n}")
+        await save_events(ours, domain, sender, events)
+        expected += events
+        # The cache mirrors the stored session after every save, with nothing stored twice.
+        assert ours.cached_conversations() == {sender: len(expected) - 1}  # minus the event before SessionStarted
+        assert await stored_rows(reference, sender) == [e.as_dict() for e in expected[1:]]
+
+
+async def test_rows_written_behind_the_caches_back_fall_back_to_counting(domain, store_args) -> None:
+    ours = IncrementalSQLTrackerStore(domain=domain, **store_args)
+    other_instance = IncrementalSQLTrackerStore(domain=domain, **store_args)
+    reference = SQLTrackerStore(domain=domain, **store_args)
+    sender = "conversation-3"
+    await save_events(ours, domain, sender, turn("hi", "greet", "Hello"))
+    tracker = await ours.retrieve(sender)
+    # Another instance appends while ours holds the tracker (no shared lock store): Rasa's
+    # own store would count the stored rows and append the tracker's events beyond them.
+    theirs = turn("where is my order", "order_status", "Under Orders.")
+    await save_events(other_instance, domain, sender, theirs)
+    for event in turn("thanks", "thanks", "You're welcome") + turn("bye", "goodbye", "Bye"):
+        tracker.update(event)
+    await ours.save(tracker)
+
+    stored = await stored_rows(reference, sender)
+    assert stored[:10] == as_dicts(tracker)[:5] + [e.as_dict() for e in theirs]
+    assert stored[10:] == as_dicts(tracker)[10:]  # what Rasa's count-based save would have appended
+    assert as_dicts(await ours.retrieve(sender)) == stored
+
+
+def test_sqlite_files_use_write_ahead_logging(domain, tmp_path) -> None:
+    store = IncrementalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "wal.db"))
+    with store.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
