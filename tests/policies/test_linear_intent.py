@@ -1,5 +1,6 @@
 """The linear intent classifier: training, prediction, persistence, and refusing bad config."""
 
+import numpy as np
 import pytest
 import skops.io as sio
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -166,3 +167,16 @@ def test_a_model_file_with_foreign_types_is_refused(trained, storage):
 def test_bad_config_is_refused_naming_the_key(storage, key, value):
     with pytest.raises(LinearIntentClassifierError, match=key):
         create(storage, **{key: value})
+
+
+@pytest.mark.parametrize("intents", [list(EXAMPLES), ["order_status", "return_policy"]])
+def test_the_fast_scorer_computes_what_scikit_learn_computes(storage, intents):
+    classifier = create(storage)
+    classifier.train(training_data({intent: EXAMPLES[intent] for intent in intents}))
+    texts = ["wheres my parcle", "the courier was great", "RETURN!!! now", "😀", "", "ok ok ok ok"]
+    model = classifier._model
+
+    expected = model["classifier"].predict_proba(classifier._features(texts, model))
+
+    for text, row in zip(texts, expected, strict=True):
+        assert np.allclose(classifier._scorer.probabilities(text), row, atol=1e-9)
