@@ -1,24 +1,35 @@
 """Rank approved, fresh articles for what the customer wrote.
 
-Scoring is TF-IDF cosine similarity (scikit-learn), each over words and
-character n-grams (robust to typos), of the customer's words against
+Two views of the customer's words, blended:
 
-- the article itself (title, short answer, body, without the sentences that
-  send the reader to another article), and
-- the article's ``questions``: the ways customers ask for it, written by the
-  designers; the best-matching question counts most, the runner-up adds to it,
+- Text similarity: TF-IDF cosine (scikit-learn), each over words and
+  character n-grams (robust to typos), against the article itself (title,
+  short answer, body, without the sentences that send the reader to another
+  article) and against the article's ``questions``, the ways customers ask for
+  it, written by the designers; the best-matching question counts most, the
+  runner-up adds to it. It says how close the words come to an article, so it
+  also decides when they match no article at all.
+- The question model: multinomial naive Bayes trained on the same questions
+  (and titles), the probability that the words were asked of this article
+  rather than another. It learns which words tell neighbouring articles apart
+  ("never came" the missing reset email, "forgot" the reset itself), which
+  the nearest question alone does not; the intent NLU predicted is its prior.
 
-plus a prior for articles whose ``topics`` include the intent NLU predicted,
-weighted by its confidence. Scores land in [0, 1 + intent_weight], so
-thresholds mean the same thing whatever the size of the knowledge base.
+The combined score is ``(1 - question_model) * similarity + question_model *
+probability``, plus a bonus for articles whose ``topics`` include the
+predicted intent, weighted by its confidence. Scores land in
+[0, 1 + intent_weight], so thresholds mean the same thing whatever the size
+of the knowledge base.
 
 Words are matched after a light spelling correction against the articles'
 own (edited) vocabulary: a customer's "cancle" finds "cancel", and the
 misspelt questions designers wrote on purpose find correctly spelt queries.
 
-Prediction cost stays low at 10,000 articles because the article matrices are
-stored feature-major (CSC): a query only touches the columns of the n-grams
-it contains, not every article.
+Prediction cost stays low at 10,000 articles because word matrices are stored
+feature-major (CSC): a query only touches the columns of the n-grams it
+contains, not every article. Character n-grams, whose posting lists are long,
+only re-rank the candidates the words found, and the question model only
+chooses between the closest of those.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from actions.knowledge.articles import Article
@@ -48,13 +60,15 @@ class Outcome(str, Enum):
 @dataclass(frozen=True)
 class Thresholds:
     confident: float = 0.5  # top score at or above: answer with the article
-    margin: float = 0.08  # ...and at least this far ahead of the runner-up
-    ambiguous: float = 0.3  # top score at or above (but not confident): offer titles
-    intent_weight: float = 0.35  # prior for articles serving the predicted intent
+    margin: float = 0.15  # ...and at least this far ahead of the runner-up
+    ambiguous: float = 0.25  # top score at or above (but not confident): offer titles
+    intent_weight: float = 0.3  # bonus for articles serving the predicted intent
     article_weight: float = 0.5  # article text vs. its best-matching question
-    min_lexical: float = 0.12  # below this text similarity the words match no article at all
+    min_lexical: float = 0.2  # below this text similarity the words match no article at all
     max_choices: int = 3
     second_question: float = 0.5  # how much an article's second-best question adds to its best
+    question_model: float = 0.6  # the question model's probability vs. text similarity
+    intent_evidence: float = 1.0  # log-odds the question model gives articles serving the predicted intent
 
 
 @dataclass(frozen=True)
@@ -114,6 +128,8 @@ def query_text(text: str, entities: Iterable[str] = ()) -> str:
 
 # Articles re-ranked with character n-grams; all of them in a knowledge base this small.
 CANDIDATES = 200
+# Of those, the closest ones the question model chooses between; the rest get no probability.
+MODEL_CANDIDATES = 50
 
 
 WORD = re.compile(r"[^\W_]{2,}")  # scikit-learn's default tokens, but split at "_" as in "ERR_5003"
@@ -201,7 +217,7 @@ class InvertedView:
         self._values = by_feature.data
 
     def similarity(self, features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Cosine similarity of the query to every row (rows and query are L2-normalised)."""
+        """Dot product of the query with every row: cosine similarity for the L2-normalised TF-IDF rows."""
         if len(features) == 0:
             return np.zeros(self.rows, dtype=np.float32)
         starts, ends = self._starts[features], self._ends[features]
@@ -209,6 +225,44 @@ class InvertedView:
         positions = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
         contributions = self._values[positions] * np.repeat(weights, lengths)
         return np.bincount(self._row_ids[positions], weights=contributions, minlength=self.rows).astype(np.float32)
+
+
+# Smoothing of the question model (naive Bayes' alpha), in TF-IDF weight: how much an
+# n-gram an article's questions never use still counts for it.
+SMOOTHING = 0.1
+# Naive Bayes takes every n-gram as independent evidence, but a word, its word pairs and
+# its character n-grams say the same thing several times over: scaling the log-likelihoods
+# down keeps the probabilities from being all or nothing.
+TEMPERATURE = 0.5
+
+
+class QuestionModel:
+    """Naive Bayes evidence of one feature space (words or character n-grams) for each article.
+
+    scikit-learn's MultinomialNB over TF-IDF rows, without its dense
+    (articles x features) matrix of log-probabilities, which would not fit in
+    memory at 10,000 articles. With N_af the summed weight of n-gram f in
+    article a's questions, N_a its total and F the number of features,
+
+        log P(x | a) = sum_f x_f log(1 + N_af / alpha) - sum_f x_f log(N_a + alpha F) + c(x)
+
+    where c(x) is the same for every article and cancels out; the first term
+    is a sparse dot product with ``evidence``, stored like the TF-IDF rows.
+    """
+
+    def __init__(self, rows: sp.spmatrix, owners: np.ndarray, articles: int) -> None:
+        """``rows``: one TF-IDF row per training text; ``owners``: the article of each row."""
+        owned = sp.csr_matrix(
+            (np.ones(len(owners), dtype=np.float32), (owners, np.arange(len(owners)))), shape=(articles, rows.shape[0])
+        )
+        counts = (owned @ rows).tocsr()
+        self.totals = np.log(np.asarray(counts.sum(axis=1)).ravel() + SMOOTHING * rows.shape[1]).astype(np.float32)
+        counts.data = np.log1p(counts.data / SMOOTHING).astype(np.float32)
+        self.evidence = counts
+
+    def log_likelihood(self, evidence: np.ndarray, query_weight: float, articles: np.ndarray) -> np.ndarray:
+        """log P(query | article) + c for ``articles``, from their ``evidence`` dot products and the query's summed weight."""
+        return evidence - query_weight * self.totals[articles]
 
 
 class KnowledgeIndex:
@@ -231,18 +285,29 @@ class KnowledgeIndex:
         # N-grams found in most texts ("the", " an") say little and would make every
         # query touch every row; dropping them keeps ranking fast at 10,000 articles.
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.3, dtype=np.float32)
-        self._words, self._chars = QueryEncoder(words.fit(texts + questions)), QueryEncoder(chars.fit(texts + questions))
+        # fit_transform also gives the fitted texts' rows: analysing them twice was most of the build time.
+        fitted_words = words.fit_transform(texts + questions).tocsr()
+        fitted_chars = chars.fit_transform(texts + questions).tocsr()
+        self._words, self._chars = QueryEncoder(words), QueryEncoder(chars)
+        question_words, question_chars = fitted_words[len(texts) :], fitted_chars[len(texts) :]
         # Words find candidates over the whole index (short posting lists); character
         # n-grams, robust to typos but with long posting lists, re-rank only the candidates.
-        self._article_words = InvertedView(words.transform(texts))
-        self._question_words = InvertedView(words.transform(questions))
+        self._article_words = InvertedView(fitted_words[: len(texts)])
+        self._question_words = InvertedView(question_words)
         # Character n-grams of whole bodies would dominate; the title and short answer say
         # what an article is about, and the words view covers the body.
         self._article_chars = chars.transform([f"{a.title} {a.short_answer}" for a in self.articles]).tocsr()
-        self._question_chars = chars.transform(questions).tocsr()
+        self._question_chars = question_chars.tocsr()
         counts = np.array([len(a.questions) for a in self.articles], dtype=np.int64)
         self._question_starts = np.cumsum(counts) - counts  # questions are stored article by article
         self._question_counts = counts
+        # The question model learns from the questions and from each title, the shortest
+        # way to ask for an article (and the only one an article without questions has).
+        titles = [a.title for a in self.articles]
+        owners = np.concatenate([np.repeat(np.arange(len(self.articles)), counts), np.arange(len(self.articles))])
+        self._word_model = QuestionModel(sp.vstack([question_words, words.transform(titles)]), owners, len(self.articles))
+        self._word_evidence = InvertedView(self._word_model.evidence)
+        self._char_model = QuestionModel(sp.vstack([question_chars, chars.transform(titles)]), owners, len(self.articles))
 
     def _best_question(self, per_question: np.ndarray, articles: np.ndarray) -> np.ndarray:
         """For each of ``articles``, its best question score (0 without questions); a segment max."""
@@ -282,19 +347,21 @@ class KnowledgeIndex:
         """(combined score, text similarity) of every article.
 
         Text similarity mixes the article (title, short answer, body) and its
-        best-matching question, each the mean of word and character cosine.
-        Articles outside the candidates keep their word-only half, which ranks
-        them below any candidate with a character match.
+        best-matching questions, each the mean of word and character cosine.
+        The combined score blends it with the question model's probability
+        (the predicted intent raising its prior) and adds the intent bonus.
+        Articles outside the candidates keep their word-only similarity and no
+        probability, which ranks them below any candidate with a character match.
         """
+        t = self.thresholds
         n = len(self.articles)
-        prior = np.zeros(n, dtype=np.float32)
-        if intent and intent in self._serves:
-            prior = self.thresholds.intent_weight * float(intent_confidence) * self._serves[intent]
+        serves = self._serves.get(intent) if intent else None
+        prior = np.zeros(n, dtype=np.float32) if serves is None else float(intent_confidence) * serves
         if not n or not text:
             # No words (a topic button): the intent alone says which articles to offer.
-            return prior, np.zeros(n, dtype=np.float32)
+            return t.intent_weight * prior, np.zeros(n, dtype=np.float32)
 
-        weight = self.thresholds.article_weight
+        weight = t.article_weight
         query_words = self._words.encode(text)
         word_article = self._article_words.similarity(*query_words)
         word_question = self._question_words.similarity(*query_words)
@@ -303,7 +370,7 @@ class KnowledgeIndex:
         if n <= CANDIDATES:
             candidates = every_article
         else:
-            candidates = np.argpartition(-(coarse + prior), CANDIDATES - 1)[:CANDIDATES]
+            candidates = np.argpartition(-(coarse + t.intent_weight * prior), CANDIDATES - 1)[:CANDIDATES]
 
         features, weights = self._chars.encode(text)
         dense_query = np.zeros(self._article_chars.shape[1], dtype=np.float32)
@@ -313,7 +380,22 @@ class KnowledgeIndex:
         article = 0.5 * (word_article[candidates] + self._article_chars[candidates] @ dense_query)
         lexical = coarse
         lexical[candidates] = weight * article + (1 - weight) * self._question_score(per_question, candidates)
-        return lexical + prior, lexical
+
+        if len(candidates) > MODEL_CANDIDATES:
+            closest = lexical[candidates] + t.intent_weight * prior[candidates]
+            candidates = candidates[np.argpartition(-closest, MODEL_CANDIDATES - 1)[:MODEL_CANDIDATES]]
+        word_evidence = self._word_evidence.similarity(*query_words)[candidates]
+        log_likelihood = self._word_model.log_likelihood(word_evidence, float(query_words[1].sum()), candidates)
+        char_evidence = self._char_model.evidence[candidates] @ dense_query
+        log_likelihood += self._char_model.log_likelihood(char_evidence, float(weights.sum()), candidates)
+        # Posterior over the candidates (a softmax); the intent shifts the prior, softly, so a
+        # wrongly predicted intent can still be outvoted by the words.
+        logits = TEMPERATURE * log_likelihood + t.intent_evidence * prior[candidates]
+        probability = np.zeros(n, dtype=np.float32)
+        probability[candidates] = np.exp(logits - logits.max())
+        probability /= probability.sum()
+        combined = (1 - t.question_model) * lexical + t.question_model * probability
+        return combined + t.intent_weight * prior, lexical
 
     def search(
         self,

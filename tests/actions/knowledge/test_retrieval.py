@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.naive_bayes import MultinomialNB
 
 from actions.knowledge.articles import known_intents, validate_directory
 from actions.knowledge.evaluation import evaluate, load_cases
-from actions.knowledge.retrieval import KnowledgeIndex, Outcome, Speller, Thresholds, own_words, query_text
+from actions.knowledge.retrieval import SMOOTHING, KnowledgeIndex, Outcome, Speller, Thresholds, own_words, query_text
 from scripts.stack import ROOT
 
 TODAY = date(2026, 11, 23)
@@ -35,6 +36,27 @@ def test_query_encoder_matches_sklearn(index):
             dense = np.zeros(expected.shape[1], dtype=np.float32)
             dense[features] = weights
             np.testing.assert_allclose(dense, expected.toarray().ravel(), atol=1e-5)
+
+
+def test_question_model_is_scikit_learns_multinomial_naive_bayes(articles, index):
+    questions = [q for a in articles for q in a.questions] + [a.title for a in articles]
+    owners = [i for i, a in enumerate(articles) for _ in a.questions] + list(range(len(articles)))
+    for encoder, model in ((index._words, index._word_model), (index._chars, index._char_model)):
+        rows = encoder.vectorizer.transform(questions)
+        expected = MultinomialNB(alpha=SMOOTHING, fit_prior=False).fit(rows, owners)
+        for text in ["where is my refund for the boots", "pasword resett", "i never got the reset email"]:
+            query = encoder.vectorizer.transform([text])
+            ours = model.log_likelihood((model.evidence @ query.T).toarray().ravel(), query.sum(), np.arange(len(articles)))
+            log_posterior = ours - np.logaddexp.reduce(ours)
+            np.testing.assert_allclose(log_posterior, expected.predict_log_proba(query)[0], rtol=1e-4, atol=1e-3)
+
+
+def test_scores_stay_on_the_threshold_scale(index):
+    # Similarity and the question model's probability are blended, not added: thresholds keep their meaning.
+    for text, intent in [("where is my refund", "refund_status"), ("pasword resett", None), ("zzz", "order_status")]:
+        combined, lexical = index.scores(text, intent, 1.0)
+        assert np.all(combined >= 0) and np.all(combined <= 1 + index.thresholds.intent_weight + 1e-6)
+        assert np.all(lexical <= 1 + 1e-6)
 
 
 def test_candidate_reranking_matches_exhaustive_ranking(articles, monkeypatch):
@@ -90,7 +112,27 @@ def test_retrieval_quality_floor(index):
 
     assert scores.cases >= 150
     assert scores.hit_at_3 >= 0.95
-    assert scores.hit_at_1 >= 0.88
+    assert scores.hit_at_1 >= 0.90
+
+
+def test_development_set_quality_floor(index):
+    """The phrasings retrieval is tuned on (tests/kb/retrieval_dev.yml); the held-out set above checks it generalises."""
+    cases = load_cases(ROOT / "tests" / "kb" / "retrieval_dev.yml")
+    intents = {case.query: case.intent for case in cases}
+    # As scripts/bench.py asks: the labelled intent at a confidence NLU typically reaches.
+    scores = evaluate(index, cases, predict=lambda query: (intents[query], 0.9), today=TODAY)
+
+    assert scores.cases >= 150
+    assert {case.expected for case in cases} == {a.id for a in index.articles if a.status == "approved"}
+    assert scores.hit_at_3 >= 0.97
+    assert scores.hit_at_1 >= 0.93
+
+
+def test_the_question_model_tells_neighbouring_articles_apart(index):
+    # Both articles are about resetting a password; the words about a mail that never came decide.
+    result = index.search("no mail with the link to reset my password", "login_problem", 0.9, today=TODAY)
+
+    assert result.best.id == "reset-email-not-arriving"
 
 
 def test_eval_cases_expect_approved_articles(articles):
