@@ -13,6 +13,15 @@ featurisation): the main per-message cost that still grows with the conversation
 The result depends only on the events, so :func:`apply` memoises it per tracker until
 an event is added; callers still get a fresh list they may modify.
 
+Rasa sends every custom action the whole conversation (``EventVerbosity.ALL``),
+serialised on every call and parsed again by the action server: with 60 turns
+that is the largest cost that still grows per message. Tandem's actions only look
+back a turn or two, except the handoff, whose packet carries the transcript. So
+:func:`apply` sends each action the events of the last ``history_user_turns`` user
+turns, and the whole conversation to the ``full_history_actions``, both read from
+``action_endpoint`` in endpoints.yml; without ``history_user_turns`` nothing changes.
+Slots, the latest message and the other tracker fields are sent in full as before.
+
 Applied by the Rasa server when Tandem's channels start (connectors/handoff/runtime.py);
 guarded by the Rasa version it was written against, so an upgrade never runs it blind.
 """
@@ -21,7 +30,7 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +70,7 @@ def apply() -> bool:
 
     RemoteAction._validate_action_result = validate_with_prebuilt_schema
     _memoise_applied_events()
+    _bound_action_history()
     _applied = True
     return True
 
@@ -83,3 +93,62 @@ def _memoise_applied_events() -> None:
         return list(cached[1])
 
     DialogueStateTracker.applied_events = applied_events
+
+
+HISTORY_USER_TURNS_KEY = "history_user_turns"
+FULL_HISTORY_ACTIONS_KEY = "full_history_actions"
+
+
+def history_window(endpoint: Any) -> Optional[Tuple[int, FrozenSet[str]]]:
+    """(user turns, actions that get everything) from an action endpoint, or None to send everything.
+
+    Raises ValueError naming the key when endpoints.yml holds a value that cannot work."""
+    settings = getattr(endpoint, "kwargs", None) or {}
+    turns = settings.get(HISTORY_USER_TURNS_KEY)
+    if turns is None:
+        return None
+    if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
+        raise ValueError(f"action_endpoint.{HISTORY_USER_TURNS_KEY} must be a whole number of at least 1, not {turns!r}")
+    full = settings.get(FULL_HISTORY_ACTIONS_KEY) or []
+    if not isinstance(full, list) or not all(isinstance(name, str) for name in full):
+        raise ValueError(f"action_endpoint.{FULL_HISTORY_ACTIONS_KEY} must be a list of action names, not {full!r}")
+    return turns, frozenset(full)
+
+
+def window_start(events: Sequence[Any], user_turns: int) -> int:
+    """Index of the first event of the last ``user_turns`` user turns (0 when there are no more)."""
+    from rasa.shared.core.events import UserUttered
+
+    seen = 0
+    for index in range(len(events) - 1, -1, -1):
+        if isinstance(events[index], UserUttered):
+            seen += 1
+            if seen == user_turns:
+                return index
+    return 0
+
+
+def _bound_action_history() -> None:
+    import rasa
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.core.trackers import EventVerbosity
+
+    whole_conversation = RemoteAction._action_call_format
+
+    def action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> Dict[str, Any]:
+        window = history_window(self.action_endpoint)
+        if window is None or self.name() in window[1]:
+            return whole_conversation(self, tracker, domain)
+        events = list(tracker.events)
+        start = window_start(events, window[0])
+        if start == 0:
+            return whole_conversation(self, tracker, domain)
+        state = tracker.current_state(EventVerbosity.NONE)
+        state["events"] = [event.as_dict() for event in events[start:]]
+        payload = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": state, "version": rasa.__version__}
+        # Same domain rule as Rasa's own payload (selective domain).
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+            payload["domain"] = domain.as_dict()
+        return payload
+
+    RemoteAction._action_call_format = action_call_format

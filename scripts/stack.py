@@ -82,7 +82,7 @@ def write_endpoints(stack: Stack, tracker_db: Path, livechat: Optional[dict] = N
     import yaml
 
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
-    endpoints["action_endpoint"] = {"url": f"{stack.actions_url}/webhook"}
+    endpoints["action_endpoint"] = {**endpoints.get("action_endpoint", {}), "url": f"{stack.actions_url}/webhook"}
     endpoints["tracker_store"] = {**endpoints.get("tracker_store", {}), "db": str(tracker_db)}
     handoff_db = f"sqlite:///{tracker_db.parent / 'handoff.db'}"
     endpoints["livechat"] = {"store_url": handoff_db, **(livechat or endpoints.get("livechat") or {"type": "desk"})}

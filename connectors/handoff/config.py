@@ -25,9 +25,12 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 import yaml
+
+from policies.speedups import history_window
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -183,9 +186,14 @@ def default_desk_token() -> str:
 def load_settings(env: Optional[Mapping[str, str]] = None) -> HandoffSettings:
     env = os.environ if env is None else env
     endpoints_path = Path(env.get("TANDEM_ENDPOINTS") or ROOT / "endpoints.yml")
-    livechat = _expand(_read_yaml(endpoints_path).get("livechat") or {"type": "desk"})
+    endpoints = _read_yaml(endpoints_path)
+    livechat = _expand(endpoints.get("livechat") or {"type": "desk"})
     if not isinstance(livechat, dict) or livechat.get("type", "desk") not in LIVECHAT_TYPES:
         raise HandoffConfigError(f"{endpoints_path}: livechat.type: must be one of {', '.join(LIVECHAT_TYPES)}")
+    try:  # checked here because the Rasa server reads these settings when its channels start
+        history_window(SimpleNamespace(kwargs=endpoints.get("action_endpoint") or {}))
+    except ValueError as error:
+        raise HandoffConfigError(f"{endpoints_path}: {error}") from None
     settings_path = Path(env.get("TANDEM_HANDOFF_SETTINGS") or ROOT / "data" / "handoff.yml")
     raw = _read_yaml(settings_path)
     store_url = env.get("TANDEM_HANDOFF_URL") or livechat.get("store_url") or f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
