@@ -22,6 +22,12 @@ turns, and the whole conversation to the ``full_history_actions``, both read fro
 ``action_endpoint`` in endpoints.yml; without ``history_user_turns`` nothing changes.
 Slots, the latest message and the other tracker fields are sent in full as before.
 
+Before running each action Rasa copies the tracker (``DialogueStateTracker.copy``)
+by replaying every event into a new one, two or three times a message. The copy's
+state is exactly the original's, so :func:`apply` builds it directly from the
+state fields instead (events in a new deque, slots and the active loop copied, so
+changing the copy leaves the original alone).
+
 Applied by the Rasa server when Tandem's channels start (connectors/handoff/runtime.py);
 guarded by the Rasa version it was written against, so an upgrade never runs it blind.
 """
@@ -71,6 +77,7 @@ def apply() -> bool:
     RemoteAction._validate_action_result = validate_with_prebuilt_schema
     _memoise_applied_events()
     _bound_action_history()
+    _copy_trackers_without_replay()
     _applied = True
     return True
 
@@ -152,3 +159,30 @@ def _bound_action_history() -> None:
         return payload
 
     RemoteAction._action_call_format = action_call_format
+
+
+def _copy_trackers_without_replay() -> None:
+    import copy
+    import dataclasses
+
+    from rasa.shared.core.trackers import AnySlotDict, DialogueStateTracker
+
+    replay_copy = DialogueStateTracker.copy
+
+    def copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
+        if type(self) is not DialogueStateTracker or isinstance(self.slots, AnySlotDict):
+            return replay_copy(self)
+        duplicate = self.init_copy()
+        duplicate.events = duplicate._create_events(list(self.events))
+        # The fields events change (Event.apply_to); events and UserUttered/BotUttered
+        # objects are shared, exactly as a replay shares them.
+        duplicate.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+        duplicate._paused = self._paused
+        duplicate.followup_action = self.followup_action
+        duplicate.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+        duplicate.latest_message = self.latest_message
+        duplicate.latest_bot_utterance = self.latest_bot_utterance
+        duplicate.active_loop = dataclasses.replace(self.active_loop) if self.active_loop else self.active_loop
+        return duplicate
+
+    DialogueStateTracker.copy = copy_tracker

@@ -44,7 +44,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
-from sqlalchemy import func
+from sqlalchemy import bindparam, func, select
 
 from connectors import sqlite
 
@@ -69,6 +69,16 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         # Sanic serves one event loop, but actions and the relay may reach the store from worker threads.
         self._lock = threading.Lock()
         sqlite.tune(self.engine)
+        # Core statements built once: SQLAlchemy caches their compiled form, where an ORM
+        # query is rebuilt and compiled on every message.
+        table = self.SQLEvent.__table__
+        self._rows_after = (
+            select(table.c.id, table.c.type_name, table.c.data)
+            .where(table.c.sender_id == bindparam("sender_id"), table.c.id > bindparam("after"))
+            .order_by(table.c.id)
+        )
+        self._last_row_id = select(func.max(table.c.id)).where(table.c.sender_id == bindparam("sender_id"))
+        self._insert = table.insert()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         events = self._current_session_events(sender_id)
@@ -79,24 +89,19 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
     def _current_session_events(self, sender_id: str) -> List[Event]:
         with self._lock:
             cached = self._cache.get(sender_id)
+        if cached is not None:
+            with self.engine.connect() as connection:
+                rows = connection.execute(self._rows_after, {"sender_id": sender_id, "after": cached.last_id}).all()
+            if not any(row.type_name == SessionStarted.type_name for row in rows):
+                events = cached.events + [Event.from_parameters(json.loads(row.data)) for row in rows]
+                self._remember(sender_id, events, rows[-1].id if rows else cached.last_id)
+                return events
         with self.session_scope() as session:
-            if cached is not None:
-                rows = (
-                    session.query(self.SQLEvent.id, self.SQLEvent.type_name, self.SQLEvent.data)
-                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > cached.last_id)
-                    .order_by(self.SQLEvent.id)
-                    .all()
-                )
-                if not any(row.type_name == SessionStarted.type_name for row in rows):
-                    events = cached.events + [Event.from_parameters(json.loads(row.data)) for row in rows]
-                    last_id = rows[-1].id if rows else cached.last_id
-                    self._remember(sender_id, events, last_id)
-                    return events
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-            events = [Event.from_parameters(json.loads(row.data)) for row in rows]
-            if rows:
-                self._remember(sender_id, events, rows[-1].id)
-            return events
+        events = [Event.from_parameters(json.loads(row.data)) for row in rows]
+        if rows:
+            self._remember(sender_id, events, rows[-1].id)
+        return events
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, found from the cache instead of counting the stored rows.
@@ -104,43 +109,40 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         Rasa counts the rows of the current session on every save to know which events
         are new. The cache already knows how many rows the tracker was loaded from and
         the id of the last one; the store checks only that no row was added since (one
-        indexed lookup) and falls back to Rasa's count when one was, or when the
-        conversation is not cached.
+        indexed lookup, in the same transaction as the insert) and falls back to Rasa's
+        count when one was, or when the conversation is not cached.
         """
-        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
         with self._lock:
-            cached = self._cache.get(tracker.sender_id)
-        with self.session_scope() as session:
-            in_step = cached is not None and self._cache_in_step(session, tracker, cached)
+            cached = self._cache.get(sender_id)
+        if cached is not None and len(tracker.events) >= len(cached.events):
+            new_events = list(itertools.islice(tracker.events, len(cached.events), None))
+            with self.engine.begin() as connection:
+                in_step = connection.execute(self._last_row_id, {"sender_id": sender_id}).scalar() == cached.last_id
+                if in_step and new_events:
+                    connection.execute(self._insert, [self._row_values(sender_id, event) for event in new_events])
+                    last_id = connection.execute(self._last_row_id, {"sender_id": sender_id}).scalar()
             if in_step:
-                new_events = list(itertools.islice(tracker.events, len(cached.events), None))
-            else:
-                new_events = list(self._additional_events(session, tracker))
-            rows = [self._row(tracker.sender_id, event) for event in new_events]
-            session.add_all(rows)
-            session.flush()  # assigns the ids, read below without reloading the rows after commit
-            last_id = rows[-1].id if rows else None
-            session.commit()
-        if not in_step or any(isinstance(event, SessionStarted) for event in new_events):
-            self._forget(tracker.sender_id)  # the next retrieve loads the session afresh
-        elif last_id is not None:
-            self._remember(tracker.sender_id, cached.events + new_events, last_id)
+                await self.stream_events(tracker)
+                if any(isinstance(event, SessionStarted) for event in new_events):
+                    self._forget(sender_id)  # a new session: the next retrieve loads it afresh
+                elif new_events:
+                    self._remember(sender_id, cached.events + new_events, last_id)
+                return
+        self._forget(sender_id)
+        await super().save(tracker)
 
-    def _cache_in_step(self, session: Any, tracker: DialogueStateTracker, cached: _Cached) -> bool:
-        """Whether the stored session is exactly the cached one, which the tracker then extends."""
-        stored_last_id = session.query(func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == tracker.sender_id).scalar()
-        return stored_last_id == cached.last_id and len(tracker.events) >= len(cached.events)
-
-    def _row(self, sender_id: str, event: Event) -> Any:
+    @staticmethod
+    def _row_values(sender_id: str, event: Event) -> Dict[str, Any]:
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     def _forget(self, sender_id: str) -> None:
         with self._lock:

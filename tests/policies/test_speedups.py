@@ -6,7 +6,7 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
 from connectors.handoff.config import HandoffConfigError, load_settings
@@ -95,3 +95,45 @@ def test_the_projects_endpoints_bound_history_but_not_for_the_handoff():
     )
 
     assert window is not None and window[0] >= 2 and "action_handoff" in window[1]
+
+
+def test_a_copied_tracker_has_the_replayed_state_and_is_independent(domain):
+    from rasa.shared.core.events import (
+        ActionExecutionRejected,
+        ActiveLoop,
+        ConversationPaused,
+        ConversationResumed,
+        FollowupAction,
+        LoopInterrupted,
+        Restarted,
+    )
+
+    speedups.apply()
+    tracker = conversation(domain, 4)
+    script = [
+        ActiveLoop("some_form"),
+        LoopInterrupted(True),
+        ActionExecutionRejected("some_form"),
+        ConversationPaused(),
+        FollowupAction("action_handoff"),
+        SlotSet("failed_attempts", 2.0),
+        ConversationResumed(),
+        Restarted(),
+        *conversation(domain, 2).events,
+        ActiveLoop("other_form"),
+    ]
+    for event in script:
+        tracker.update(event)
+        duplicate = tracker.copy()
+        replayed = tracker.travel_back_in_time(float("inf"))
+
+        assert duplicate.current_state(EventVerbosity.ALL) == replayed.current_state(EventVerbosity.ALL)
+        assert duplicate.is_paused() == replayed.is_paused() and duplicate.active_loop == replayed.active_loop
+        assert duplicate.followup_action == replayed.followup_action
+
+    before = tracker.current_state(EventVerbosity.ALL)
+    duplicate = tracker.copy()
+    duplicate.update(SlotSet("kb_article", "changed"))
+    duplicate.update(LoopInterrupted(True))
+    duplicate.update(UserUttered("another", {"name": "greet", "confidence": 1.0}))
+    assert tracker.current_state(EventVerbosity.ALL) == before
