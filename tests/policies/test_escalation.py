@@ -285,15 +285,15 @@ def test_rules_without_counts_count_only_what_the_actions_record(raw_rules, rasa
         turn(
             "ya know the one w the box",
             "affirm",
-            0.55,
+            0.42,
             earlier=(
                 said("greet", actions=("utter_greet",)),
                 said(
                     "nlu_fallback",
                     "the thing from the other day",
-                    0.55,
+                    0.4,
                     ("action_clarify",),
-                    [("chitchat", 0.53), ("deny", 0.16)],
+                    [("chitchat", 0.38), ("deny", 0.16)],
                 ),
             ),
         ),
