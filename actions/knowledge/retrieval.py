@@ -128,8 +128,8 @@ def query_text(text: str, entities: Iterable[str] = ()) -> str:
 
 # Articles re-ranked with character n-grams; all of them in a knowledge base this small
 # (46 articles). Re-ranking only 10 finds the same best article (tests/actions/knowledge),
-# and at 10,000 articles 60 instead of 200 keeps a query's p95 under 5 ms (make bench).
-CANDIDATES = 60
+# and at 10,000 articles 50 instead of 200 keeps a query's p95 under 5 ms (make bench).
+CANDIDATES = 50
 # Of those, the closest ones the question model chooses between; the rest get no probability.
 MODEL_CANDIDATES = 50
 
