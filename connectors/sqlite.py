@@ -31,10 +31,9 @@ def tune(engine: Engine) -> Engine:
     def on_connect(connection: Any, _record: Any) -> None:
         cursor = connection.cursor()
         try:
-            # First, so switching to WAL also waits for a lock another process holds.
-            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         finally:
             cursor.close()
 

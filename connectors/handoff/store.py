@@ -193,8 +193,9 @@ def _engine(url: str) -> Engine:
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        # The relay's worker threads share the pool; sqlite.tune makes both servers wait for the file's lock.
-        return sqlite.tune(create_engine(url, connect_args={"check_same_thread": False}, future=True))
+        # Two processes (action server, Rasa server) write this file: wait for the lock instead of failing.
+        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, future=True)
+        return sqlite.tune(engine)
     return create_engine(url, pool_pre_ping=True, future=True)
 
 
