@@ -32,9 +32,12 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
+from policies.speedups import EVENT_MEMO_PREFIX, EventsMemo
+
 STATE_EVENTS = (SlotSet, AllSlotsReset, ActiveLoop, Restarted, SessionStarted)
 MAX_TURNS_KEY = "max_turns"
 DEFAULT_MAX_TURNS = 6
+_CUT_MEMO = EVENT_MEMO_PREFIX + "cut"
 
 
 class InvalidSlicingConfig(RasaException):
@@ -62,22 +65,35 @@ def slice_tracker(tracker: DialogueStateTracker, max_turns: int) -> DialogueStat
     while cut < len(events) and not isinstance(events[cut], ActionExecuted):
         cut += 1
 
-    # Only these events change slots or the active loop, the prefix's only use;
-    # skipping the rest keeps the cut cheap on long conversations.
+    window = tracker.init_copy()
+    for event in [*_state_at(tracker, events, cut), *events[cut:]]:
+        window.update(event)
+    window.followup_action = tracker.followup_action
+    return window
+
+
+def _state_at(tracker: DialogueStateTracker, events: List[Event], cut: int) -> List[Event]:
+    """Events that set the slots and active loop ``events[:cut]`` leave behind.
+
+    Only those events matter in the prefix. The answer is memoised on the tracker
+    (and carried by its copies), so the next cut, a few events further on, only
+    replays the events in between: the cost stays flat as the conversation grows."""
+    memo: Optional[EventsMemo] = tracker.__dict__.get(_CUT_MEMO)
     prefix = tracker.init_copy()
-    for event in events[:cut]:
+    start = 0
+    if memo is not None and memo.length <= cut and memo.covers_a_prefix_of(events):
+        for event in memo.value:
+            prefix.update(event)
+        start = memo.length
+    for event in events[start:cut]:
         if isinstance(event, STATE_EVENTS):
             prefix.update(event)
 
     carried: List[Event] = [SlotSet(name, slot.value) for name, slot in prefix.slots.items() if slot.value != slot.initial_value]
     if prefix.active_loop_name:
         carried.append(ActiveLoop(prefix.active_loop_name))
-
-    window = tracker.init_copy()
-    for event in carried + events[cut:]:
-        window.update(event)
-    window.followup_action = tracker.followup_action
-    return window
+    tracker.__dict__[_CUT_MEMO] = EventsMemo.of(events, tuple(carried), length=cut)
+    return carried
 
 
 def validate_max_turns(config: Dict[str, Any], minimum: int) -> int:

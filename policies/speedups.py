@@ -10,8 +10,12 @@ before, only without re-validating Rasa's own schema each time.
 ``DialogueStateTracker.applied_events`` walks every event of the conversation each
 time it is called, and one message calls it about ten times (session check, policies,
 featurisation): the main per-message cost that still grows with the conversation.
-The result depends only on the events, so :func:`apply` memoises it per tracker until
-an event is added; callers still get a fresh list they may modify.
+The result depends only on the events, so :func:`apply` memoises it per tracker and,
+when events were only appended since, extends the memo with them instead of walking
+everything again (events that rewind, restart or touch a form's loop recompute it in
+full); callers still get a fresh list they may modify. Such memos (attributes named
+``EVENT_MEMO_PREFIX...``) check the identity of the events they were built from, so a
+tracker copy, which shares its events, carries them along.
 
 Rasa sends every custom action the whole conversation (``EventVerbosity.ALL``),
 serialised on every call and parsed again by the action server: with 60 turns
@@ -34,7 +38,9 @@ guarded by the Rasa version it was written against, so an upgrade never runs it 
 
 from __future__ import annotations
 
+import itertools
 import logging
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -82,24 +88,91 @@ def apply() -> bool:
     return True
 
 
+EVENT_MEMO_PREFIX = "_tandem_memo_"
+_APPLIED_MEMO = EVENT_MEMO_PREFIX + "applied"
+_rasa_applied_events: Any = None  # Rasa's own walk, kept by apply() for full recomputes
+
+
+@dataclass(frozen=True)
+class EventsMemo:
+    """A value computed from a tracker's first ``length`` events, which were ``first`` ... ``last``.
+
+    Events are only ever appended to a tracker (a capped deque drops the oldest), so
+    when a tracker still holds the same objects at both ends of that prefix, the
+    prefix is the one the value was computed from."""
+
+    length: int
+    first: Any
+    last: Any
+    value: Any
+
+    @classmethod
+    def of(cls, events: Sequence[Any], value: Any, length: Optional[int] = None) -> EventsMemo:
+        """The memo of ``value`` computed from ``events[:length]`` (all of them by default)."""
+        length = len(events) if length is None else length
+        return cls(length, events[0], events[length - 1], value) if length else cls(0, None, None, value)
+
+    def covers_a_prefix_of(self, events: Sequence[Any]) -> bool:
+        if self.length == 0:
+            return True
+        if len(events) < self.length:
+            return False
+        return events[0] is self.first and events[self.length - 1] is self.last
+
+
+def _appends_only(new_events: Sequence[Any], loop_names: FrozenSet[str]) -> bool:
+    """True when Rasa's applied-events walk would simply append each of ``new_events``."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+    )
+
+    for event in new_events:
+        if isinstance(event, (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted)):
+            return False
+        if isinstance(event, ActiveLoop) and event.name and event.name not in loop_names:
+            return False  # a new loop name changes how earlier events are read
+        if isinstance(event, ActionExecuted) and event.action_name in loop_names:
+            return False
+    return True
+
+
 def _memoise_applied_events() -> None:
+    from rasa.shared.core.events import ActiveLoop
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    compute = DialogueStateTracker.applied_events
+    global _rasa_applied_events
+    _rasa_applied_events = DialogueStateTracker.applied_events
 
     def applied_events(self: DialogueStateTracker) -> List[Any]:
-        # Events are only appended (update()); a new deque (a copied or rewound tracker),
-        # a new length or a new last event (a deque capped by max_event_history) means
-        # the cached walk is stale.
         events = self.events
-        key = (id(events), len(events), id(events[-1]) if events else None)
-        cached = self.__dict__.get("_tandem_applied")
-        if cached is None or cached[0] != key:
-            cached = (key, compute(self))
-            self.__dict__["_tandem_applied"] = cached
-        return list(cached[1])
+        memo: Optional[EventsMemo] = self.__dict__.get(_APPLIED_MEMO)
+        if memo is not None and memo.covers_a_prefix_of(events):
+            applied, loop_names = memo.value
+            if len(events) == memo.length:
+                return list(applied)
+            new_events = list(itertools.islice(events, memo.length, None))
+            if _appends_only(new_events, loop_names):
+                applied = applied + tuple(new_events)
+                self.__dict__[_APPLIED_MEMO] = EventsMemo.of(events, (applied, loop_names))
+                return list(applied)
+        applied = tuple(_rasa_applied_events(self))
+        loop_names = frozenset(event.name for event in events if isinstance(event, ActiveLoop) and event.name)
+        self.__dict__[_APPLIED_MEMO] = EventsMemo.of(events, (applied, loop_names))
+        return list(applied)
 
     DialogueStateTracker.applied_events = applied_events
+
+
+def carry_event_memos(source: Any, target: Any) -> None:
+    """Give ``target`` (holding the same events, or more) ``source``'s memos; each checks its events before use."""
+    for name, memo in source.__dict__.items():
+        if name.startswith(EVENT_MEMO_PREFIX):
+            target.__dict__[name] = memo
 
 
 HISTORY_USER_TURNS_KEY = "history_user_turns"
@@ -183,6 +256,7 @@ def _copy_trackers_without_replay() -> None:
         duplicate.latest_message = self.latest_message
         duplicate.latest_bot_utterance = self.latest_bot_utterance
         duplicate.active_loop = dataclasses.replace(self.active_loop) if self.active_loop else self.active_loop
+        carry_event_memos(self, duplicate)
         return duplicate
 
     DialogueStateTracker.copy = copy_tracker

@@ -78,3 +78,40 @@ def test_a_window_too_small_fails_training(policy, config, tmp_path):
             Resource("policy"),
             ExecutionContext(GraphSchema({}), "test"),
         )
+
+
+def untimed(events) -> list:
+    return [{key: value for key, value in e.as_dict().items() if key != "timestamp"} for e in events]
+
+
+def eventful_script(rasa_domain: Domain) -> list:
+    """A conversation that sets, resets and rewinds state on the way: what the cut memo must survive."""
+    from rasa.shared.core.events import ActiveLoop, AllSlotsReset, Restarted, UserUtteranceReverted
+
+    events = list(conversation(rasa_domain, 9).events)
+    events += [SlotSet("kb_article", "returns-policy"), ActiveLoop("some_form")]
+    events += list(conversation(rasa_domain, 8).events)[3:]
+    events += [UserUttered("oops", {"name": "deny", "confidence": 0.9}), UserUtteranceReverted(), ActiveLoop(None)]
+    events += [AllSlotsReset(), *list(conversation(rasa_domain, 8).events)[3:], SlotSet("handoff_reason", "customer_request")]
+    events += [Restarted(), *list(conversation(rasa_domain, 10).events)]
+    return events
+
+
+@pytest.mark.parametrize("max_turns", [2, 6])
+def test_a_growing_tracker_is_cut_as_a_fresh_one_would_be(rasa_domain, max_turns):
+    # The same tracker sliced after every event reuses its cut memo (and copies carry it);
+    # each window must equal the one cut from a tracker that never had a memo.
+    from policies import speedups
+
+    speedups.apply()
+    grown = DialogueStateTracker("c", rasa_domain.slots)
+    for event in eventful_script(rasa_domain):
+        grown.update(event)
+        if not isinstance(event, ActionExecuted):
+            continue
+        fresh = DialogueStateTracker.from_events("c", list(grown.events), rasa_domain.slots)
+        for tracker in (grown, grown.copy()):
+            window, expected = slice_tracker(tracker, max_turns), slice_tracker(fresh, max_turns)
+            assert window.current_slot_values() == expected.current_slot_values()
+            assert window.active_loop_name == expected.active_loop_name
+            assert untimed(window.events) == untimed(expected.events)  # carried SlotSets are new events

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUtteranceReverted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.utils.endpoints import EndpointConfig
 
@@ -137,3 +137,55 @@ def test_a_copied_tracker_has_the_replayed_state_and_is_independent(domain):
     duplicate.update(LoopInterrupted(True))
     duplicate.update(UserUttered("another", {"name": "greet", "confidence": 1.0}))
     assert tracker.current_state(EventVerbosity.ALL) == before
+
+
+def test_applied_events_follow_every_added_event_as_rasas_walk_does(domain):
+    # Appended events extend the memo; rewinds, restarts and form loops recompute it.
+    # Every step is checked against Rasa's own walk on a tracker with no memo, on the
+    # tracker itself and on a copy (which carries the memo).
+    from rasa.shared.core.events import ActionReverted, ActiveLoop, Restarted
+
+    speedups.apply()
+    script = [
+        *conversation(domain, 3).events,
+        UserUttered("wrong", {"name": "deny", "confidence": 0.9}),
+        UserUtteranceReverted(),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActiveLoop("some_form"),
+        ActionExecuted("some_form"),
+        UserUttered("in the form", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("some_form"),
+        ActiveLoop(None),
+        *conversation(domain, 2).events,
+        Restarted(),
+        *conversation(domain, 2).events,
+    ]
+    tracker = DialogueStateTracker("memo", domain.slots)
+    for event in script:
+        tracker.update(event)
+        fresh = DialogueStateTracker.from_events("memo", list(tracker.events), domain.slots)
+        expected = [e.as_dict() for e in speedups._rasa_applied_events(fresh)]
+        assert [e.as_dict() for e in tracker.applied_events()] == expected
+        assert [e.as_dict() for e in tracker.copy().applied_events()] == expected
+
+
+def test_a_long_conversation_extends_its_applied_events_instead_of_walking_them_again(domain, monkeypatch):
+    speedups.apply()
+    full_walks = []
+    rasa_walk = speedups._rasa_applied_events
+    monkeypatch.setattr(speedups, "_rasa_applied_events", lambda tracker: full_walks.append(1) or rasa_walk(tracker))
+    tracker = conversation(domain, 60)
+    tracker.applied_events()
+    assert full_walks == [1]
+
+    duplicate = tracker.copy()
+    duplicate.update(UserUttered("one more", {"name": "order_status", "confidence": 0.9}))
+    duplicate.update(ActionExecuted("action_answer_from_kb"))
+    applied = duplicate.applied_events()
+
+    assert full_walks == [1]
+    assert [e.as_dict() for e in applied] == [e.as_dict() for e in rasa_walk(duplicate)]
+    duplicate.update(UserUtteranceReverted())
+    duplicate.applied_events()
+    assert full_walks == [1, 1]  # a rewind is walked in full
