@@ -5,9 +5,11 @@ and deserialises each one on every message; deserialising dominates (each event
 walks the whole ``Event`` subclass tree to find its class), so a 60-turn
 conversation spends tens of milliseconds per message just loading itself.
 
-This store keeps the deserialised events of recently active conversations in
-memory and, on each retrieve, reads only the rows added since (``id`` greater
-than the last one seen). Rows written by other Rasa instances are picked up the
+This store keeps recently active conversations in memory, as trackers, and on
+each retrieve reads only the rows added since (``id`` greater than the last one
+seen), applies them to a copy of the kept tracker and returns that copy: no
+replay of the whole conversation, and the copy keeps the memos of its events
+(policies/speedups.py). Rows written by other Rasa instances are picked up the
 same way, so several instances can share one database; a new session (a
 ``session_started`` row) or anything unexpected falls back to a full load. The
 database stays the only source of truth: nothing is ever served from memory
@@ -38,7 +40,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
@@ -55,8 +57,13 @@ DEFAULT_MAX_CACHED_CONVERSATIONS = 10_000
 
 @dataclass
 class _Cached:
-    events: List[Event]
+    tracker: DialogueStateTracker  # never handed out: callers get copies
     last_id: int
+    domain: Any  # the domain whose slots the tracker was built with
+
+    @property
+    def events(self) -> Any:
+        return self.tracker.events
 
 
 class IncrementalSQLTrackerStore(SQLTrackerStore):
@@ -81,27 +88,28 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         self._insert = table.insert()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
-        events = self._current_session_events(sender_id)
-        if not events or not self.domain:
+        if not self.domain:
             return None
-        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
-
-    def _current_session_events(self, sender_id: str) -> List[Event]:
         with self._lock:
             cached = self._cache.get(sender_id)
-        if cached is not None:
+        if cached is not None and cached.domain is self.domain:
             with self.engine.connect() as connection:
                 rows = connection.execute(self._rows_after, {"sender_id": sender_id, "after": cached.last_id}).all()
             if not any(row.type_name == SessionStarted.type_name for row in rows):
-                events = cached.events + [Event.from_parameters(json.loads(row.data)) for row in rows]
-                self._remember(sender_id, events, rows[-1].id if rows else cached.last_id)
-                return events
+                tracker = cached.tracker.copy()
+                for row in rows:
+                    tracker.update(Event.from_parameters(json.loads(row.data)))
+                if rows:
+                    self._remember(sender_id, tracker.copy(), rows[-1].id)
+                return tracker
         with self.session_scope() as session:
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not rows:
+            return None
         events = [Event.from_parameters(json.loads(row.data)) for row in rows]
-        if rows:
-            self._remember(sender_id, events, rows[-1].id)
-        return events
+        tracker = DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+        self._remember(sender_id, tracker.copy(), rows[-1].id)
+        return tracker
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events, found from the cache instead of counting the stored rows.
@@ -127,7 +135,7 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
                 if any(isinstance(event, SessionStarted) for event in new_events):
                     self._forget(sender_id)  # a new session: the next retrieve loads it afresh
                 elif new_events:
-                    self._remember(sender_id, cached.events + new_events, last_id)
+                    self._remember(sender_id, tracker.copy(), last_id)
                 return
         self._forget(sender_id)
         await super().save(tracker)
@@ -148,9 +156,9 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         with self._lock:
             self._cache.pop(sender_id, None)
 
-    def _remember(self, sender_id: str, events: List[Event], last_id: int) -> None:
+    def _remember(self, sender_id: str, tracker: DialogueStateTracker, last_id: int) -> None:
         with self._lock:
-            self._cache[sender_id] = _Cached(events, last_id)
+            self._cache[sender_id] = _Cached(tracker, last_id, self.domain)
             self._cache.move_to_end(sender_id)
             while len(self._cache) > self.max_cached_conversations:
                 self._cache.popitem(last=False)

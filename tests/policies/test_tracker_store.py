@@ -191,3 +191,32 @@ def test_sqlite_files_use_write_ahead_logging(domain, tmp_path) -> None:
     with store.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+async def test_retrieved_trackers_are_independent_copies_with_rasas_state(domain, store_args) -> None:
+    # The store keeps a tracker per conversation and hands out copies: what a caller
+    # does to one (and never saves) must not reach the next retrieve.
+    from rasa.shared.core.trackers import EventVerbosity
+
+    ours = IncrementalSQLTrackerStore(domain=domain, **store_args)
+    reference = SQLTrackerStore(domain=domain, **store_args)
+    sender = "conversation-copies"
+    await save_events(
+        ours, domain, sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    )
+    await save_events(ours, domain, sender, turn("where is my order", "order_status", "Under Account > Orders."))
+
+    scratch = await ours.retrieve(sender)
+    scratch.update(SlotSet("kb_article", "never saved"))
+    scratch.update(UserUttered("never saved either", {"name": "greet", "confidence": 1.0}))
+
+    mine, theirs = await ours.retrieve(sender), await reference.retrieve(sender)
+    assert mine is not scratch
+    assert mine.current_state(EventVerbosity.ALL) == theirs.current_state(EventVerbosity.ALL)
+    assert mine.get_slot("kb_article") == "order_status"
+
+    # A new model brings a new domain: the kept tracker (built with the old slots) is not reused.
+    ours.domain = Domain.load(str(ROOT / "domain.yml"))
+    reloaded = await ours.retrieve(sender)
+    assert reloaded.current_state(EventVerbosity.ALL) == theirs.current_state(EventVerbosity.ALL)
+    assert ours._cache[sender].domain is ours.domain
