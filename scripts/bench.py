@@ -67,7 +67,7 @@ MESSAGES = [
     "do you ship to canada",
     "how do i get an invoice",
 ]
-CONVERSATIONS, TURNS = 4, 60
+CONVERSATIONS, TURNS = 8, 60  # 40 messages in each of turns 1-5 and 56-60
 EARLY, LATE = range(1, 6), range(56, 61)
 CONCURRENCY, MESSAGES_PER_THREAD = (1, 8), 20
 
