@@ -463,7 +463,7 @@ def main() -> int:
         nargs="+",
         choices=sorted(CONFIGS),
         default=sorted(CONFIGS),
-        help="which configs to train and serve (the stock one trains for 25+ minutes on 2 cores)",
+        help="which configs to train and serve (the stock one trains for about 18 minutes on 2 cores)",
     )
     wanted = set(parser.parse_args().configs)
     results: Dict[str, Results] = {name: {} for name in CONFIGS}
