@@ -47,6 +47,7 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import sessionmaker
 
 from connectors import sqlite
 
@@ -75,7 +76,11 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         # Sanic serves one event loop, but actions and the relay may reach the store from worker threads.
         self._lock = threading.Lock()
-        sqlite.tune(self.engine)
+        if sqlite.is_file(self.engine.url):
+            # Rasa's engine opens a new SQLite connection for every query; this one keeps them.
+            self.engine.dispose()
+            self.engine = sqlite.create_engine(self.engine.url)
+            self.sessionmaker = sessionmaker(bind=self.engine)
         # Core statements built once: SQLAlchemy caches their compiled form, where an ORM
         # query is rebuilt and compiled on every message.
         table = self.SQLEvent.__table__

@@ -44,7 +44,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    create_engine,
     func,
     select,
 )
@@ -328,7 +327,7 @@ class KnowledgeStore:
             and not url.database.startswith("file:")
         ):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return sqlite.tune(create_engine(url, future=True))
+        return sqlite.create_engine(url, future=True)
 
     def close(self) -> None:
         """Release pooled connections (a test dropping its schema needs them gone); the store reopens on use."""

@@ -194,8 +194,7 @@ def _engine(url: str) -> Engine:
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Two processes (action server, Rasa server) write this file: wait for the lock instead of failing.
-        engine = create_engine(url, connect_args={"timeout": 15, "check_same_thread": False}, future=True)
-        return sqlite.tune(engine)
+        return sqlite.create_engine(url, connect_args={"timeout": 15}, future=True)
     return create_engine(url, pool_pre_ping=True, future=True)
 
 
