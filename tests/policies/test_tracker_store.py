@@ -62,6 +62,16 @@ async def save_events(store, domain: Domain, sender: str, events: list) -> None:
     await store.save(tracker)
 
 
+def session_start() -> list:
+    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+
+
+async def start_conversation(store, domain: Domain, sender: str) -> None:
+    """A new session and one answered question, saved through ``store``."""
+    await save_events(store, domain, sender, session_start())
+    await save_events(store, domain, sender, turn("where is my order", "order_status", "Under Account > Orders."))
+
+
 def as_dicts(tracker: DialogueStateTracker) -> list:
     return [e.as_dict() for e in tracker.events]
 
@@ -72,10 +82,7 @@ async def test_same_tracker_as_rasas_store_and_sees_other_instances_rows(domain,
     reference = SQLTrackerStore(domain=domain, **store_args)
     sender = "conversation-1"
 
-    await save_events(
-        ours, domain, sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
-    )
-    await save_events(ours, domain, sender, turn("where is my order", "order_status", "Under Account > Orders."))
+    await start_conversation(ours, domain, sender)
 
     # Another Rasa instance answers the next message; ours must see it.
     await save_events(other_instance, domain, sender, turn("how do refunds work", "refund_status", "3-5 days."))
@@ -85,9 +92,7 @@ async def test_same_tracker_as_rasas_store_and_sees_other_instances_rows(domain,
     assert ours.cached_conversations() == {sender: len(mine.events)}
 
     # A new session: only its events count, as with Rasa's store.
-    await save_events(
-        ours, domain, sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
-    )
+    await save_events(ours, domain, sender, session_start())
     mine, theirs = await ours.retrieve(sender), await reference.retrieve(sender)
     assert as_dicts(mine) == as_dicts(theirs)
     assert [e.as_dict()["event"] for e in mine.events] == ["session_started", "action"]
@@ -153,7 +158,7 @@ async def test_save_appends_exactly_the_new_events_and_keeps_the_cache_in_step(d
     ours = IncrementalSQLTrackerStore(domain=domain, **store_args)
     reference = SQLTrackerStore(domain=domain, **store_args)
     sender = "conversation-2"
-    opening = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    opening = session_start()
     await save_events(ours, domain, sender, opening)
     expected = list(opening)
     for n in range(5):
@@ -201,10 +206,7 @@ async def test_retrieved_trackers_are_independent_copies_with_rasas_state(domain
     ours = IncrementalSQLTrackerStore(domain=domain, **store_args)
     reference = SQLTrackerStore(domain=domain, **store_args)
     sender = "conversation-copies"
-    await save_events(
-        ours, domain, sender, [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
-    )
-    await save_events(ours, domain, sender, turn("where is my order", "order_status", "Under Account > Orders."))
+    await start_conversation(ours, domain, sender)
 
     scratch = await ours.retrieve(sender)
     scratch.update(SlotSet("kb_article", "never saved"))
