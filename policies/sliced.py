@@ -27,12 +27,11 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from policies.speedups import EVENT_MEMO_PREFIX, EventsMemo
+from policies.speedups import EVENT_MEMO_PREFIX, EventsMemo, nth_last_user_message
 
 STATE_EVENTS = (SlotSet, AllSlotsReset, ActiveLoop, Restarted, SessionStarted)
 MAX_TURNS_KEY = "max_turns"
@@ -50,14 +49,7 @@ def slice_tracker(tracker: DialogueStateTracker, max_turns: int) -> DialogueStat
     Returns ``tracker`` itself when it is already short enough.
     """
     events = tracker.applied_events()
-    user_turns_seen = 0
-    cut = None
-    for index in range(len(events) - 1, -1, -1):
-        if isinstance(events[index], UserUttered):
-            user_turns_seen += 1
-            if user_turns_seen > max_turns:
-                cut = index
-                break
+    cut = nth_last_user_message(events, max_turns + 1)  # the newest user message left out
     if cut is None:
         return tracker
     # Start the window at the bot's turn that follows the oldest dropped user

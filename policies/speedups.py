@@ -195,17 +195,17 @@ def history_window(endpoint: Any) -> Optional[Tuple[int, FrozenSet[str]]]:
     return turns, frozenset(full)
 
 
-def window_start(events: Sequence[Any], user_turns: int) -> int:
-    """Index of the first event of the last ``user_turns`` user turns (0 when there are no more)."""
+def nth_last_user_message(events: Sequence[Any], n: int) -> Optional[int]:
+    """Index of the ``n``-th user message counted from the end of ``events``, or None when there are fewer."""
     from rasa.shared.core.events import UserUttered
 
     seen = 0
     for index in range(len(events) - 1, -1, -1):
         if isinstance(events[index], UserUttered):
             seen += 1
-            if seen == user_turns:
+            if seen == n:
                 return index
-    return 0
+    return None
 
 
 def _bound_action_history() -> None:
@@ -220,8 +220,8 @@ def _bound_action_history() -> None:
         if window is None or self.name() in window[1]:
             return whole_conversation(self, tracker, domain)
         events = list(tracker.events)
-        start = window_start(events, window[0])
-        if start == 0:
+        start = nth_last_user_message(events, window[0])
+        if not start:  # fewer user turns than the window, or exactly as many: that is everything
             return whole_conversation(self, tracker, domain)
         state = tracker.current_state(EventVerbosity.NONE)
         state["events"] = [event.as_dict() for event in events[start:]]
