@@ -37,18 +37,13 @@ def is_file(url: Union[str, URL]) -> bool:
 
 def create_engine(url: Union[str, URL], **kwargs: Any) -> Engine:
     """SQLAlchemy's ``create_engine``; a SQLite file also gets the settings above and a pool that keeps connections."""
-    if is_file(url):
-        kwargs.setdefault("poolclass", QueuePool)
-        kwargs.setdefault("max_overflow", -1)  # extra connections under load instead of a wait
-        # Pooled connections move between threads; the pool lends each to one user at a time.
-        kwargs["connect_args"] = {"check_same_thread": False, **kwargs.get("connect_args", {})}
-    return tune(sqlalchemy.create_engine(url, **kwargs))
-
-
-def tune(engine: Engine) -> Engine:
-    """Apply the settings to every connection ``engine`` opens from now on; other databases are left alone."""
-    if not is_file(engine.url):
-        return engine
+    if not is_file(url):
+        return sqlalchemy.create_engine(url, **kwargs)
+    kwargs.setdefault("poolclass", QueuePool)
+    kwargs.setdefault("max_overflow", -1)  # extra connections under load instead of a wait
+    # Pooled connections move between threads; the pool lends each to one user at a time.
+    kwargs["connect_args"] = {"check_same_thread": False, **kwargs.get("connect_args", {})}
+    engine = sqlalchemy.create_engine(url, **kwargs)
 
     @event.listens_for(engine, "connect")
     def on_connect(connection: Any, _record: Any) -> None:
@@ -60,6 +55,4 @@ def tune(engine: Engine) -> Engine:
         finally:
             cursor.close()
 
-    # Connections opened before the listener (a pool warmed by schema creation) would miss it.
-    engine.dispose()
     return engine
