@@ -11,8 +11,8 @@ run: install
 	@$(PY) -m scripts.run
 
 lint: install
-	@.venv/bin/ruff check actions policies connectors scripts tests
-	@.venv/bin/ruff format --check --quiet actions policies connectors scripts tests
+	@.venv/bin/ruff check actions policies connectors core scripts tests
+	@.venv/bin/ruff format --check --quiet actions policies connectors core scripts tests
 
 validate: install
 	@$(PY) -m scripts.kb validate

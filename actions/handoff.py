@@ -16,7 +16,7 @@ the customer's messages to the person.
 executes it); ``action_record_satisfaction`` stores the customer's rating.
 
 The domain must hold ``utter_handoff`` (and optionally ``utter_handoff_<reason>``),
-``utter_handoff_wait``, ``utter_handoff_closed_<today|tomorrow|later|unknown>``,
+``utter_handoff_wait``, ``utter_handoff_open_no_agent``, ``utter_handoff_closed_<today|tomorrow|later|unknown>``,
 ``utter_offer_email_followup``, ``utter_handoff_unavailable``, ``utter_handback``,
 ``utter_ask_satisfaction`` and ``utter_thanks_for_rating``.
 """
@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Text
@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.attempts import reset_failures
 from actions.config import ROOT, load_escalation_rules
+from core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class ActionHandoff(Action):
 
         config = handoff_settings()
         store = handoff_store()
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         try:
             existing = store.active_for(tracker.sender_id)
             position = position_if_queued(store, tracker.get_slot("handoff_priority") or "P3")
@@ -106,7 +107,7 @@ class ActionHandoff(Action):
                 config.hours,
                 config.waiting,
                 position,
-                agents_available(store, config),
+                agents_available(store, config, now),
                 store.recent_handle_minutes(config.waiting.handle_time_sample),
                 now,
             )
@@ -120,7 +121,7 @@ class ActionHandoff(Action):
         response = f"utter_handoff_{reason}"
         dispatcher.utter_message(response=response if response in domain.get("responses", {}) else "utter_handoff")
         if existing is None or existing.status == "queued":
-            wait_response, values = waiting_response(wait if existing is None else estimate_for(store, config, existing.id))
+            wait_response, values = waiting_response(wait if existing is None else estimate_for(store, config, existing.id, now))
             dispatcher.utter_message(response=wait_response, **values)
             if not wait.live:
                 dispatcher.utter_message(response="utter_offer_email_followup")
@@ -148,16 +149,16 @@ class ActionHandoff(Action):
             tracker.sender_id,
             tracker.get_latest_input_channel(),
             packet,
-            after_hours=not wait.live,
+            after_hours=not wait.open_now,
             told_position=wait.position,
             handoff_id=handoff_id,
         )
 
 
-def estimate_for(store: Any, config: Any, handoff_id: str) -> Any:
+def estimate_for(store: Any, config: Any, handoff_id: str, now: datetime) -> Any:
     from connectors.handoff.waiting import wait_estimate
 
-    return wait_estimate(store, config, handoff_id)
+    return wait_estimate(store, config, handoff_id, now)
 
 
 class ActionHandback(Action):

@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -37,6 +36,7 @@ from actions.dialogue import last_bot_response, response_text
 from actions.knowledge.articles import Article
 from actions.knowledge.retrieval import KnowledgeIndex, Outcome
 from actions.knowledge.store import KnowledgeStore
+from core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def detail_kwargs(tracker: Tracker) -> Optional[Dict[Text, Any]]:
     """Template values for the detailed steps of the article just served."""
     kb = knowledge_base()
     article = kb.article(tracker.get_slot("kb_article"))
-    if article is None or not article.is_servable(date.today()):
+    if article is None or not article.is_servable(clock.today()):
         return None
     return {**answer_kwargs(article), "body": article.rendered_body(kb.article)}
 
@@ -156,7 +156,7 @@ class ActionAnswerFromKnowledgeBase(Action):
         intent = (message.get("intent") or {}).get("name")
 
         chosen = kb.article(next(tracker.get_latest_entity_values("article_id"), None))
-        if chosen is not None and chosen.is_servable(date.today()):
+        if chosen is not None and chosen.is_servable(clock.today()):
             return serve(dispatcher, tracker, kb, chosen)
 
         entities = [str(v) for name in ENTITY_NAMES for v in tracker.get_latest_entity_values(name)]

@@ -33,6 +33,7 @@ from sanic.response import HTTPResponse
 
 from connectors.handoff import runtime
 from connectors.handoff.livechat import InvalidTransition, UnknownHandoff
+from core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,7 @@ class AgentDeskInput(InputChannel):
             async def handle(agent_id: str, agent_name: str) -> HTTPResponse:
                 store = self._store()
                 handoffs = await asyncio.to_thread(store.queue)
-                now = datetime.now(timezone.utc).replace(tzinfo=None)
+                now = clock.utcnow()
                 position = 0
                 rows = []
                 for h in handoffs:

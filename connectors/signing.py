@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from typing import Mapping, Optional
+
+from core import clock
 
 REPLAY_WINDOW_SECONDS = 5 * 60
 
@@ -38,7 +39,7 @@ def _fresh(timestamp: Optional[str], now: Optional[float]) -> int:
         sent = int(timestamp)
     except ValueError:
         raise SignatureError("timestamp header is not an integer") from None
-    if abs((time.time() if now is None else now) - sent) > REPLAY_WINDOW_SECONDS:
+    if abs((clock.timestamp() if now is None else now) - sent) > REPLAY_WINDOW_SECONDS:
         raise SignatureError("timestamp outside the five-minute window (replayed or clock skew)")
     return sent
 

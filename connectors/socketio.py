@@ -43,7 +43,13 @@ MAX_MESSAGE_CHARS = 2000
 MAX_REPLAYED = 50
 HANDOFF_STATUS_EVENT = "handoff_status"
 # Responses that tell a customer they are waiting for a person (domain.yml).
-WAITING_RESPONSES = ("utter_handoff_wait", "utter_handoff_closed_", "utter_queue_update", "utter_handoff_delayed")
+WAITING_RESPONSES = (
+    "utter_handoff_wait",
+    "utter_handoff_open_no_agent",
+    "utter_handoff_closed_",
+    "utter_queue_update",
+    "utter_handoff_delayed",
+)
 
 
 class HandoffAwareOutput(SocketIOOutput):

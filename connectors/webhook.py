@@ -46,7 +46,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Union
 
 import requests
@@ -67,6 +66,7 @@ from connectors.handoff.livechat import (
 )
 from connectors.rest import InvalidRequest, error_response
 from connectors.signing import SignatureError, timestamped_signature, verify_timestamped
+from core import clock
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ class WebhookConnector(LiveChatConnector):
 
     def deliver(self, item: OutboxItem) -> Optional[Dict[str, Any]]:
         body = self.body(item)
-        timestamp = str(int(time.time()))  # signed afresh on every attempt: a retry is never stale
+        timestamp = str(int(clock.timestamp()))  # signed afresh on every attempt: a retry is never stale
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": item.idempotency_key,

@@ -22,13 +22,13 @@ import tempfile
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
 import requests
 
+from core import clock
 from scripts.stack import (
     ROOT,
     VENV_BIN,
@@ -482,7 +482,7 @@ def main() -> int:
     table += "\n\n## Escalation decision\n\n" + render_escalation(escalation_cost())
     print(table)
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
-    header = f"# Benchmark: config.yml vs. stock `rasa init` config\n\n{datetime.now():%Y-%m-%d %H:%M}, {machine()}\n\n"
+    header = f"# Benchmark: config.yml vs. stock `rasa init` config\n\n{clock.now():%Y-%m-%d %H:%M}, {machine()}\n\n"
     OUTPUT.write_text(header + table + "\n")
     log(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 1 if failed else 0

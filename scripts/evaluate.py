@@ -16,12 +16,12 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 import yaml
 
+from core import clock
 from scripts.stack import ROOT, VENV_BIN, StackError, trained_model
 
 RESULTS = ROOT / "results"
@@ -169,9 +169,13 @@ def retrieval_section() -> Section:
     if problems:
         raise EvaluationError(f"data/kb has {len(problems)} problem(s); run `make validate`")
     cases = load_cases(RETRIEVAL_CASES)
-    scores = evaluate(KnowledgeIndex(articles, settings().kb_thresholds), cases, predict=nlu_predictor())
+    today = clock.today()  # TANDEM_CLOCK scores the knowledge base as it will serve on another day
+    scores = evaluate(KnowledgeIndex(articles, settings().kb_thresholds), cases, predict=nlu_predictor(), today=today)
+    servable = sum(article.is_servable(today) for article in articles)
     section = Section(f"Knowledge-base retrieval ({scores.cases} held-out phrasings, {len(articles)} articles)")
     section.lines += [
+        f"- scored as served on {today.isoformat()}: {servable} of {len(articles)} articles servable"
+        " (the others are drafts or past review_by; `make kb-report` lists them)",
         f"- hit@1: {scores.hit_at_1:.3f}",
         f"- hit@3: {scores.hit_at_3:.3f}",
         f"- MRR: {scores.mrr:.3f}",
@@ -249,7 +253,7 @@ def main() -> int:
     body = "\n\n".join(section.markdown() for section in sections)
     print(body)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    OUTPUT.write_text(f"# Evaluation\n\n{datetime.now():%Y-%m-%d %H:%M}\n\n{body}\n")
+    OUTPUT.write_text(f"# Evaluation\n\n{clock.now():%Y-%m-%d %H:%M}\n\n{body}\n")
     log(f"wrote {OUTPUT.relative_to(ROOT)}")
     return 1 if failed else 0
 

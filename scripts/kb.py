@@ -1,11 +1,13 @@
 """Knowledge-base command line: check the articles, publish them to the store, report on them.
 
-    python -m scripts.kb validate [--kb-dir data/kb] [--domain domain.yml]
+    python -m scripts.kb validate [--kb-dir data/kb] [--domain domain.yml] [--today YYYY-MM-DD]
     python -m scripts.kb sync     [--kb-dir data/kb] [--domain domain.yml] [--url URL] [--strict]
     python -m scripts.kb report   [--url URL] [--today YYYY-MM-DD]
 
 The store URL comes from ``--url``, else ``TANDEM_KB_URL``, else ``sqlite:///<project>/var/kb.db``.
-Problems print as ``file:line: message`` so editors and CI can jump to them.
+Problems print as ``file:line: message`` so editors and CI can jump to them. ``validate`` also
+warns (without failing) for approved articles within 30 days of ``review_by`` or past it, since
+those stop being served on that date; "today" is the product's clock (core/clock.py).
 
 Exit codes: 0 fine; 1 problems (``validate``, or ``sync --strict``); 2 bad usage or no such directory.
 """
@@ -19,8 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
-from actions.knowledge.articles import known_intents, validate_directory
+from actions.knowledge.articles import REVIEW_WARNING_DAYS, Article, check_directory, known_intents
 from actions.knowledge.store import KnowledgeStore
+from core import clock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,10 +48,36 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def review_warnings(checks: Sequence, today: date) -> list[str]:
+    """``file:line: warning: ...`` for approved articles that are stale or soon will be."""
+    warnings = []
+    for check in checks:
+        article: Optional[Article] = check.article
+        if article is None or article.status != "approved":
+            continue
+        where = f"{check.path}:{check.key_lines.get('review_by', 1)}"
+        days = (article.review_by - today).days
+        if article.is_stale(today):
+            warnings.append(f"{where}: warning: past review_by ({article.review_by}): not served until reviewed")
+        elif article.is_due_for_review(today):
+            warnings.append(
+                f"{where}: warning: review_by {article.review_by} is in {days} day(s): "
+                f"review it, then move review_by and last_reviewed and bump version (not served after that date)"
+            )
+    return warnings
+
+
 def _validate(args: argparse.Namespace) -> int:
-    articles, problems = validate_directory(args.kb_dir, known_intents(args.domain))
+    checks = check_directory(args.kb_dir, known_intents(args.domain))
+    articles = [check.article for check in checks if check.article is not None]
+    problems = sorted(problem for check in checks for problem in check.problems)
     for problem in problems:
         print(problem)
+    warnings = review_warnings(checks, args.today or clock.today())
+    for warning in warnings:
+        print(warning)
+    if warnings:
+        print(f"kb: {len(warnings)} article(s) stale or due for review within {REVIEW_WARNING_DAYS} days", file=sys.stderr)
     if problems:
         print(f"kb: {len(problems)} problem(s), {len(articles)} articles OK", file=sys.stderr)
         return 1
@@ -65,7 +94,7 @@ def _sync(args: argparse.Namespace, store: KnowledgeStore) -> int:
 
 
 def _report(args: argparse.Namespace, store: KnowledgeStore) -> int:
-    print(store.report(args.today or date.today()).to_markdown(), end="")
+    print(store.report(args.today or clock.today()).to_markdown(), end="")
     return 0
 
 

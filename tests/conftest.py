@@ -3,11 +3,19 @@
 The stack (action server + Rasa server + demo page) is started once per test
 session on its own ports, with a model trained at most once per change of the
 training inputs (scripts/train.py caches by hash).
+
+Time is pinned: the suite's clock (core/clock.py) reads ``SUITE_CLOCK`` when the
+session starts and ticks on from there, in this process and in every server the
+suite starts (through ``TANDEM_CLOCK``/``TANDEM_CLOCK_ANCHOR``), so no test
+depends on the day or the time of day it runs. ``pin_clock`` stops it at a given
+instant for one test.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -17,7 +25,11 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from core import clock
 from scripts.stack import ROOT, Ports, Stack, start_stack, trained_model
+
+# A Tuesday in opening hours while every demo article is fresh; see also tests/test_clock_discipline.py.
+SUITE_CLOCK = "2026-12-08T10:30:00Z"
 
 TEST_PORTS = Ports(rasa=15005, actions=15055, web=18080)
 HANDOFF_TEST_SETTINGS = ROOT / "tests" / "connectors" / "handoff" / "always_open.yml"
@@ -31,6 +43,35 @@ STACK_ENV = {
     "SLACK_AGENTS_SIGNING_SECRET": SLACK_SECRET,
     "SLACK_AGENTS_BOT_TOKEN": "xoxb-test-token",
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock() -> Iterator[clock.Clock]:
+    """Pin this process and every server started from it to ``SUITE_CLOCK``."""
+    pinned = {clock.CLOCK_ENV: SUITE_CLOCK, clock.ANCHOR_ENV: repr(clock.SystemClock().now().timestamp())}
+    saved = {name: os.environ.get(name) for name in pinned}
+    os.environ.update(pinned)
+    clock.use(clock.from_environment())
+    yield clock.clock()
+    clock.use(None)
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture
+def pin_clock(suite_clock: clock.Clock) -> Iterator[Any]:
+    """``pin_clock(instant)`` stops this process's clock at ``instant`` for one test; returns the FixedClock."""
+
+    def pin(at: datetime) -> clock.FixedClock:
+        fixed = clock.FixedClock(at)
+        clock.use(fixed)
+        return fixed
+
+    yield pin
+    clock.use(suite_clock)
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 STATUSES = ("approved", "draft", "retired")
 # The front-matter keys, in the order editors write them; all are required.
+# `make validate` and `make kb-report` name approved articles this close to review_by.
+REVIEW_WARNING_DAYS = 30
 KEYS = ("id", "title", "topics", "short_answer", "source_url", "owner", "last_reviewed", "review_by", "status", "version")
 # Optional: the ways customers ask for this article, which retrieval matches against.
 OPTIONAL_KEYS = ("questions",)
@@ -99,6 +101,10 @@ class Article:
     def is_stale(self, today: date) -> bool:
         """Past its review date: the facts may have changed since anyone checked them."""
         return today > self.review_by
+
+    def is_due_for_review(self, today: date, within_days: int = REVIEW_WARNING_DAYS) -> bool:
+        """Approved, still served, but its review date is near: warn the owner before customers lose it."""
+        return self.status == "approved" and not self.is_stale(today) and (self.review_by - today).days <= within_days
 
     def is_servable(self, today: date) -> bool:
         """Only approved, reviewed-in-time content may reach a customer; drafts and stale answers never do."""

@@ -47,6 +47,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from actions.knowledge.articles import Article
+from core import clock
 
 PAYLOAD = re.compile(r"^/\w+(\{.*\})?$")
 
@@ -409,7 +410,7 @@ class KnowledgeIndex:
         limit: int = 5,
     ) -> Result:
         """Rank servable articles and decide the outcome (confident, ambiguous, nothing)."""
-        today = today or date.today()
+        today = today or clock.today()
         words = query_text(text, entities)
         combined, lexical = self.scores(words, intent, intent_confidence)
         hits: List[Hit] = []

@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Optional
 
@@ -50,8 +50,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from actions.knowledge.articles import Article, ArticleProblem, FileCheck, check_directory
+from actions.knowledge.articles import REVIEW_WARNING_DAYS, Article, ArticleProblem, FileCheck, check_directory
 from connectors import sqlite
+from core import clock
 
 EVENT_KINDS = ("served", "no_match", "verdict")
 MAX_VERDICT_LENGTH = 32
@@ -181,6 +182,7 @@ class KnowledgeReport:
     today: date
     generation: int
     stale: list[ArticleSummary]
+    due_for_review: list[ArticleSummary]
     drafts: list[ArticleSummary]
     never_served: list[ArticleSummary]
     unanswered: list[UnansweredQuery]
@@ -190,6 +192,7 @@ class KnowledgeReport:
         sections = [
             f"# Knowledge base report, {self.today.isoformat()} (generation {self.generation})",
             _articles_section("Stale: approved but past review_by (not served)", self.stale),
+            _articles_section(f"Due for review within {REVIEW_WARNING_DAYS} days (served until review_by)", self.due_for_review),
             _articles_section("Drafts", self.drafts),
             _articles_section("Never served (approved)", self.never_served),
             _table_section(
@@ -246,7 +249,7 @@ def redact(text: str) -> str:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 def _to_article(row: VersionRow) -> Article:
@@ -358,7 +361,7 @@ class KnowledgeStore:
             run = self._record_run(session, report, started)
             session.flush()
             report.generation = run.id
-        today = today or date.today()
+        today = today or clock.today()
         report.stale = [article.id for article in self.current_articles() if _is_stale_and_approved(article, today)]
         return report
 
@@ -495,6 +498,7 @@ class KnowledgeStore:
             today=today,
             generation=self.generation(),
             stale=[_summary(article) for article in current if _is_stale_and_approved(article, today)],
+            due_for_review=[_summary(article) for article in current if article.is_due_for_review(today)],
             drafts=[_summary(article) for article in current if article.status == "draft"],
             never_served=[_summary(article) for article in approved if article.id not in served],
             unanswered=self._unanswered(unanswered_limit),

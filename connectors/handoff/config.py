@@ -75,6 +75,11 @@ class HandoffSettings:
     def livechat_type(self) -> str:
         return str(self.livechat.get("type", "desk"))
 
+    @property
+    def lease_seconds(self) -> float:
+        """How long a dispatcher holds an outbox item it is delivering before another may take it."""
+        return float(self.livechat.get("lease_seconds", 60.0))
+
     def __repr__(self) -> str:
         return f"HandoffSettings(store_url='***', livechat_type={self.livechat_type!r}, desk_agents={len(self.desk_tokens)})"
 
@@ -190,6 +195,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> HandoffSettings:
     livechat = _expand(endpoints.get("livechat") or {"type": "desk"})
     if not isinstance(livechat, dict) or livechat.get("type", "desk") not in LIVECHAT_TYPES:
         raise HandoffConfigError(f"{endpoints_path}: livechat.type: must be one of {', '.join(LIVECHAT_TYPES)}")
+    lease = livechat.get("lease_seconds", 60.0)
+    if isinstance(lease, bool) or not isinstance(lease, (int, float)) or lease <= 0:
+        raise HandoffConfigError(f"{endpoints_path}: livechat.lease_seconds: must be a positive number of seconds, got {lease!r}")
     try:  # checked here because the Rasa server reads these settings when its channels start
         history_window(SimpleNamespace(kwargs=endpoints.get("action_endpoint") or {}))
     except ValueError as error:

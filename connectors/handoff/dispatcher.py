@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 # Poll often: the time from the escalating message to the packet reaching the tool is a product target.
 POLL_SECONDS = 0.2
+# How long a worker holds an item it is delivering; ``livechat.lease_seconds`` in endpoints.yml.
 LEASE_SECONDS = 60.0
 
 # Called after each attempt: (item, delivered, retryable) -> awaitable; the relay tells the customer.
@@ -27,8 +28,15 @@ AttemptListener = Callable[[OutboxItem, bool, bool], Awaitable[None]]
 
 
 class Dispatcher:
-    def __init__(self, store: HandoffStore, connector: LiveChatConnector, on_attempt: Optional[AttemptListener] = None) -> None:
+    def __init__(
+        self,
+        store: HandoffStore,
+        connector: LiveChatConnector,
+        on_attempt: Optional[AttemptListener] = None,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self.store = store
+        self.lease_seconds = lease_seconds
         self.connector = connector
         self.on_attempt = on_attempt
         self.owner = uuid.uuid4().hex[:12]
@@ -53,7 +61,7 @@ class Dispatcher:
             self._wake.clear()
 
     async def run_once(self) -> int:
-        items = await asyncio.to_thread(self.store.lease_due, self.owner, 10, LEASE_SECONDS)
+        items = await asyncio.to_thread(self.store.lease_due, self.owner, 10, self.lease_seconds)
         for item in items:
             await self._deliver(item)
         return len(items)

@@ -62,7 +62,9 @@ class Relay(AgentActions):
         self.settings = config
         self.store = HandoffStore(config.store_url)
         self.connector = connector_for(config.livechat)
-        self.dispatcher = Dispatcher(self.store, self.connector, on_attempt=self._delivery_attempted)
+        self.dispatcher = Dispatcher(
+            self.store, self.connector, on_attempt=self._delivery_attempted, lease_seconds=config.lease_seconds
+        )
         self.app: Any = None
         self._tasks: List[asyncio.Task] = []
 
@@ -102,7 +104,8 @@ class Relay(AgentActions):
         await self._log_user_message(message)
         await asyncio.to_thread(self.store.add_message, handoff.id, "customer", redact(text), None, True)
         self.dispatcher.wake()
-        if not handoff.follow_up_email and handoff.after_hours:
+        # Offered whenever nobody could pick the handoff up at once (closed, or open with nobody free).
+        if not handoff.follow_up_email and handoff.status == "queued":
             email = EMAIL.search(text)
             if email:
                 await asyncio.to_thread(self.store.set_fields, handoff.id, follow_up_email=email.group(0))

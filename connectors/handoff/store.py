@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from connectors import sqlite
 from connectors.handoff.livechat import InvalidTransition, OutboxItem, UnknownHandoff
+from core import clock
 
 STATUSES = ("queued", "assigned", "resolved", "returned_to_bot", "abandoned")
 ACTIVE = ("queued", "assigned")
@@ -44,7 +45,7 @@ Base = declarative_base()
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return clock.utcnow()
 
 
 class HandoffRow(Base):

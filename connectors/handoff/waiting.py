@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 from connectors.handoff.config import HandoffSettings, Hours, Waiting
+from core import clock
 
 if TYPE_CHECKING:
     from connectors.handoff.store import HandoffStore
@@ -30,6 +31,8 @@ class WaitEstimate:
     minutes: Optional[int]
     # When a person will reply if nobody can now: the next opening, local time.
     reply_at: Optional[datetime]
+    # The moment this estimate is for, so that "today"/"tomorrow" are said against the same clock.
+    at: datetime
 
     @property
     def live(self) -> bool:
@@ -78,7 +81,7 @@ def estimate(
     recent_handle_minutes: Sequence[float],
     now: Optional[datetime] = None,
 ) -> WaitEstimate:
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     open_now = is_open(hours, now)
     minutes = None
     if position is not None and open_now and agents_online > 0:
@@ -87,7 +90,7 @@ def estimate(
         minutes = max(MIN_WAIT_MINUTES, math.ceil(rounds * handle_minutes(waiting, recent_handle_minutes)))
     # Open with nobody online: nobody can say when someone will be free, so promise no time.
     reply_at = None if open_now else next_opening(hours, now)
-    return WaitEstimate(open_now, agents_online, position, minutes, reply_at)
+    return WaitEstimate(open_now, agents_online, position, minutes, reply_at, now)
 
 
 def reply_day(reply_at: Optional[datetime], now: Optional[datetime] = None) -> Tuple[str, Dict[str, str]]:
@@ -95,7 +98,7 @@ def reply_day(reply_at: Optional[datetime], now: Optional[datetime] = None) -> T
     ``unknown``) and its template values; the words themselves live in domain.yml."""
     if reply_at is None:
         return "unknown", {}
-    now_local = (now or datetime.now(timezone.utc)).astimezone(reply_at.tzinfo)
+    now_local = (now or clock.now()).astimezone(reply_at.tzinfo)
     values = {
         "reply_time": reply_at.strftime("%H:%M"),
         "reply_date": f"{reply_at.strftime('%A')} {reply_at.day} {reply_at.strftime('%B')}",
@@ -106,6 +109,7 @@ def reply_day(reply_at: Optional[datetime], now: Optional[datetime] = None) -> T
 
 def wait_estimate(store: HandoffStore, config: HandoffSettings, handoff_id: str, now: Optional[datetime] = None) -> WaitEstimate:
     """The wait for one handoff from the live queue (shared with the action server)."""
+    now = now or clock.now()
     agents = agents_available(store, config, now)
     return estimate(
         config.hours,
@@ -113,7 +117,7 @@ def wait_estimate(store: HandoffStore, config: HandoffSettings, handoff_id: str,
         store.position(handoff_id),
         agents,
         store.recent_handle_minutes(config.waiting.handle_time_sample),
-        now or datetime.now(timezone.utc),
+        now,
     )
 
 
@@ -121,13 +125,18 @@ def agents_available(store: HandoffStore, config: HandoffSettings, now: Optional
     """Desk agents whose page is open; an external tool's presence is unknown, so count it as staffed in hours."""
     if config.livechat_type != "desk":
         return 1
-    naive = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).replace(tzinfo=None)
+    naive = (now or clock.now()).astimezone(timezone.utc).replace(tzinfo=None)
     return store.agents_online(config.waiting.agent_online_seconds, naive)
 
 
 def waiting_response(wait: WaitEstimate) -> Tuple[str, Mapping[str, Any]]:
-    """The response (and its values) that tells a customer how long they will wait."""
+    """The response (and its values) that tells a customer how long they will wait.
+
+    Open with nobody signed in is not "closed": the team is working, so the customer
+    hears that a person will reply as soon as one is free, without a promised time."""
     if wait.live and wait.position is not None:
         return "utter_handoff_wait", {"queue_position": wait.position, "wait_minutes": wait.minutes}
-    day, values = reply_day(wait.reply_at)
+    if wait.open_now:
+        return "utter_handoff_open_no_agent", {}
+    day, values = reply_day(wait.reply_at, wait.at)
     return f"utter_handoff_closed_{day}", values

@@ -10,6 +10,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 from actions import handoff as handoff_module
 from actions.handoff import ActionHandback, ActionHandoff, ActionRecordSatisfaction
 from connectors.handoff import config as handoff_config
+from scripts.stack import ROOT
 from tests.conftest import DESK_TOKENS, HANDOFF_TEST_SETTINGS, user_event
 
 CLOSED_SETTINGS = """
@@ -114,9 +115,37 @@ async def test_outside_hours_it_says_when_and_offers_email(make_tracker, dispatc
 async def test_nobody_online_is_not_a_live_queue(make_tracker, dispatcher, domain, monkeypatch, tmp_path):
     use_settings(monkeypatch, tmp_path / "empty", HANDOFF_TEST_SETTINGS)  # a fresh store: no agent seen
 
-    await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
+    events = await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
 
-    assert responses(dispatcher)[1:] == ["utter_handoff_closed_unknown", "utter_offer_email_followup"]
+    # Open with nobody signed in: no promised time, but never "our team isn't available".
+    assert responses(dispatcher)[1:] == ["utter_handoff_open_no_agent", "utter_offer_email_followup"]
+    handoff_id = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == "handoff_id")
+    assert handoff_module.handoff_store().get(handoff_id).after_hours is False
+
+
+@pytest.mark.parametrize(
+    ("london_time", "after_hours", "waiting"),
+    [
+        ("2026-12-07T11:10", False, "utter_handoff_open_no_agent"),  # a Monday morning: open, nobody signed in
+        ("2026-12-07T21:30", True, "utter_handoff_closed_tomorrow"),  # Monday after closing
+        ("2026-12-13T11:10", True, "utter_handoff_closed_tomorrow"),  # Sunday: closed all day
+        ("2026-12-25T11:10", True, "utter_handoff_closed_later"),  # Christmas; Boxing Day too; back on Monday
+    ],
+)
+async def test_opening_hours_are_read_in_the_teams_time_zone(
+    make_tracker, dispatcher, domain, monkeypatch, tmp_path, pin_clock, london_time, after_hours, waiting
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    pin_clock(datetime.fromisoformat(london_time).replace(tzinfo=ZoneInfo("Europe/London")))
+    use_settings(monkeypatch, tmp_path / "fresh", ROOT / "data" / "handoff.yml")
+
+    events = await ActionHandoff().run(dispatcher, make_tracker([user_event("human please", "request_human")]), domain)
+
+    assert responses(dispatcher)[1] == waiting
+    handoff_id = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == "handoff_id")
+    assert handoff_module.handoff_store().get(handoff_id).after_hours is after_hours
 
 
 async def test_a_store_outage_is_said_honestly_and_does_not_pause(make_tracker, dispatcher, domain, monkeypatch, tmp_path):
@@ -172,6 +201,7 @@ def test_every_reason_has_its_own_words(domain):
 
 
 def test_every_waiting_variant_has_words(domain):
-    needed = ["utter_handoff_wait", "utter_queue_update", "utter_offer_email_followup", "utter_followup_email_saved"]
+    needed = ["utter_handoff_wait", "utter_handoff_open_no_agent", "utter_queue_update", "utter_offer_email_followup"]
+    needed += ["utter_followup_email_saved"]
     needed += [f"utter_handoff_closed_{day}" for day in ("today", "tomorrow", "later", "unknown")]
     assert [r for r in needed if r not in domain["responses"]] == []

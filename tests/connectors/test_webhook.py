@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Tuple
 
@@ -17,6 +18,7 @@ from sanic import Sanic
 from connectors.handoff.livechat import DeliveryError, OutboxItem
 from connectors.signing import SignatureError, timestamped_signature, verify_timestamped
 from connectors.webhook import WebhookAgentInput, WebhookConnector
+from core import clock
 from tests.fakes import RecordingActions, serve
 
 SECRET = "shared-webhook-secret-0123456789"
@@ -161,7 +163,8 @@ def test_from_config_names_the_bad_key(cfg: Dict[str, Any], key: str) -> None:
 # --- outbound ------------------------------------------------------------------------------
 
 
-def test_an_item_is_posted_signed_with_its_idempotency_key(connector: WebhookConnector, receiver: Receiver) -> None:
+def test_an_item_is_posted_signed_with_its_idempotency_key(connector: WebhookConnector, receiver: Receiver, pin_clock) -> None:
+    pin_clock(datetime(2026, 12, 8, 10, 30, tzinfo=timezone.utc))
     assert connector.deliver(item()) is None
 
     (call,) = receiver.received
@@ -169,7 +172,7 @@ def test_an_item_is_posted_signed_with_its_idempotency_key(connector: WebhookCon
     assert headers["Content-Type"] == "application/json"
     assert headers["Idempotency-Key"] == f"{HANDOFF}:handoff:1"
     assert headers["X-Tandem-Signature"].startswith("sha256=")
-    assert abs(int(headers["X-Tandem-Timestamp"]) - time.time()) < 5
+    assert headers["X-Tandem-Timestamp"] == str(int(datetime(2026, 12, 8, 10, 30, tzinfo=timezone.utc).timestamp()))
     assert event == {
         "type": "handoff",
         "handoff_id": HANDOFF,
@@ -264,7 +267,7 @@ def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def signed(event: Any, *, secret: str = SECRET, age: float = 0, raw: Optional[bytes] = None) -> Tuple[bytes, Dict[str, str]]:
     body = raw if raw is not None else json.dumps(event).encode()
-    timestamp = str(int(time.time() - age))
+    timestamp = str(int(clock.timestamp() - age))
     return body, {
         "Content-Type": "application/json",
         "X-Tandem-Timestamp": timestamp,
@@ -442,6 +445,6 @@ def test_the_receiver_in_these_tests_checks_signatures() -> None:
     receiver = Receiver()
     body = b'{"idempotency_key": "k"}'
     assert receiver.handle({"Idempotency-Key": "k"}, body)[0] == 401
-    ts = str(int(time.time()))
+    ts = str(int(clock.timestamp()))
     headers = {"Idempotency-Key": "k", "X-Tandem-Timestamp": ts, "X-Tandem-Signature": timestamped_signature(SECRET, ts, body)}
     assert receiver.handle(headers, body)[0] == 201

@@ -23,7 +23,7 @@ AMBIGUOUS_CANDIDATES = [
 
 def without_waiting(responses):
     """The responses minus what every handoff adds about the wait (tested in test_handoff.py)."""
-    waiting = ("utter_handoff_wait", "utter_handoff_closed_", "utter_offer_email_followup")
+    waiting = ("utter_handoff_wait", "utter_handoff_open_no_agent", "utter_handoff_closed_", "utter_offer_email_followup")
     return [r for r in responses if not (r or "").startswith(waiting)]
 
 

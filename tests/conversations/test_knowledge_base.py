@@ -1,11 +1,10 @@
 """Knowledge-base answers end to end: REST channel, Rasa, action server, store synced from data/kb/."""
 
-from datetime import date
-
 import pytest
 
 from actions.knowledge.articles import known_intents, validate_directory
 from actions.knowledge.store import KnowledgeStore
+from core import clock
 from scripts.stack import ROOT
 
 pytestmark = pytest.mark.stack
@@ -74,7 +73,7 @@ def test_nothing_good_enough_is_said_honestly(stack, conversation):
     assert responses[-1] in ("utter_kb_nothing", "utter_out_of_scope", "utter_clarify")
     if responses[-1] == "utter_kb_nothing":
         assert conversation.tracker()["slots"]["failed_attempts"] == 1.0
-        report = KnowledgeStore(stack.kb_url).report(date.today())
+        report = KnowledgeStore(stack.kb_url).report(clock.today())
         assert any("espresso turbine" in item.query for item in report.unanswered)
 
 

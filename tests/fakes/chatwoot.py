@@ -56,6 +56,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlparse
 
 from connectors.signing import timestamped_signature
+from core import clock
 
 FAILURES = ("http_503", "http_500", "ratelimited", "http_401", "http_404", "http_422", "disconnect", "lost", "slow")
 MESSAGE_TYPES = {"incoming": 0, "outgoing": 1, "activity": 2, "template": 3}
@@ -212,7 +213,7 @@ class FakeChatwoot:
                 "availability_status": "offline",
                 "additional_attributes": {},
                 "custom_attributes": {},
-                "created_at": int(time.time()),
+                "created_at": int(clock.timestamp()),
                 "last_activity_at": None,
             }
             self.contacts[contact_id] = contact
@@ -236,7 +237,7 @@ class FakeChatwoot:
         self, contact_id: int, inbox_id: int, source_id: str, custom_attributes: Dict[str, Any], status: str
     ) -> Dict[str, Any]:
         conversation_id = next(self._ids["conversation"])
-        now = int(time.time())
+        now = int(clock.timestamp())
         conversation = {
             "id": conversation_id,
             "uuid": str(uuid.uuid4()),
@@ -552,7 +553,7 @@ class FakeChatwoot:
             "inbox_id": conversation["inbox_id"],
             "conversation_id": conversation_id,
             "message_type": MESSAGE_TYPES[message_type],
-            "created_at": int(time.time()),
+            "created_at": int(clock.timestamp()),
             "private": private,
             "status": "sent",
             "source_id": body.get("source_id"),

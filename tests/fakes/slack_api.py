@@ -36,6 +36,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from connectors.signing import slack_signature
+from core import clock
 
 FAILURES = ("ratelimited", "http_500", "internal_error", "invalid_auth", "channel_not_found", "disconnect", "slow")
 
@@ -255,7 +256,7 @@ class FakeSlackApi:
     # -- methods ----------------------------------------------------------------------------
 
     def _new_ts(self) -> str:
-        return f"{int(time.time())}.{next(self._ts):06d}"
+        return f"{int(clock.timestamp())}.{next(self._ts):06d}"
 
     def _api_chat_postMessage(self, params: Dict[str, Any]) -> Dict[str, Any]:
         channel = params.get("channel")
@@ -324,7 +325,7 @@ def signed(
 ) -> SignedRequest:
     """Headers for ``body``: valid, ``forged`` (signed with another secret), ``stale`` (ten
     minutes old: a replay), ``unsigned`` (no signature header), or a ``retry`` (number, reason)."""
-    sent = timestamp if timestamp is not None else int(time.time()) - (600 if stale else 0)
+    sent = timestamp if timestamp is not None else int(clock.timestamp()) - (600 if stale else 0)
     headers = {"Content-Type": content_type, "X-Slack-Request-Timestamp": str(sent)}
     if not unsigned:
         headers["X-Slack-Signature"] = slack_signature("not-" + secret if forged else secret, str(sent), body)
@@ -344,7 +345,7 @@ def event_envelope(
         "event": event,
         "type": "event_callback",
         "event_id": event_id or "Ev" + uuid.uuid4().hex[:10].upper(),
-        "event_time": int(time.time()),
+        "event_time": int(clock.timestamp()),
         "authorizations": [
             {"enterprise_id": None, "team_id": team_id, "user_id": bot_user_id, "is_bot": True, "is_enterprise_install": False}
         ],
@@ -366,7 +367,7 @@ _message_ts = itertools.count(1)
 
 
 def new_ts() -> str:
-    return f"{int(time.time())}.{next(_message_ts):06d}"
+    return f"{int(clock.timestamp())}.{next(_message_ts):06d}"
 
 
 def message_event(
@@ -424,7 +425,7 @@ def block_actions_payload(
         "action_id": action_id,
         "block_id": block_id,
         "text": {"type": "plain_text", "text": "Button", "emoji": True},
-        "action_ts": f"{time.time():.6f}",
+        "action_ts": f"{clock.timestamp():.6f}",
     }
     if value is not None:
         action["value"] = value

@@ -107,3 +107,45 @@ def test_runs_as_a_module_on_the_real_articles() -> None:
         [sys.executable, "-m", "scripts.kb", "validate"], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert (result.returncode, result.stdout) == (0, f"kb: {ARTICLE_COUNT} articles OK\n"), result.stderr
+
+
+def test_validate_warns_about_articles_near_or_past_review_by(kb: Path, capsys: pytest.CaptureFixture[str], pin_clock) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    path = kb / "track-your-order.md"
+    review_line = line_of(path, "review_by:")
+    review_by = path.read_text().split("review_by: ", 1)[1].split("\n", 1)[0]
+    day = datetime.fromisoformat(review_by).replace(tzinfo=timezone.utc)
+
+    pin_clock(day - timedelta(days=10))
+    assert main(["validate", "--kb-dir", str(kb)]) == 0  # a warning, not a failure: make test must not depend on the date
+    out = capsys.readouterr().out
+    assert f"{path}:{review_line}: warning: review_by {review_by} is in 10 day(s)" in out
+
+    pin_clock(day + timedelta(days=1))
+    assert main(["validate", "--kb-dir", str(kb)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}:{review_line}: warning: past review_by ({review_by}): not served until reviewed" in out
+    approved = sum("status: approved" in article.read_text() for article in kb.glob("*.md"))
+    pin_clock(datetime(2099, 1, 1, tzinfo=timezone.utc))
+    main(["validate", "--kb-dir", str(kb)])
+    assert capsys.readouterr().out.count("warning: past review_by") == approved
+
+
+def test_the_demo_articles_are_reviewed_at_least_eleven_months_ahead_of_the_suite_clock(kb: Path) -> None:
+    """The demo knowledge base stays servable for a year after its last review pass (2026-12-07)."""
+    from datetime import date
+
+    from actions.knowledge.articles import known_intents, validate_directory
+
+    articles, _ = validate_directory(kb, known_intents(ROOT / "domain.yml"))
+    assert min(article.review_by for article in articles) >= date(2027, 12, 7)
+
+
+def test_report_lists_articles_due_for_review(kb: Path, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync", "--kb-dir", str(kb), "--url", url]) == 0
+    capsys.readouterr()
+    assert main(["report", "--url", url, "--today", "2027-11-20"]) == 0
+    report = capsys.readouterr().out
+    section = report.split("## Due for review within 30 days", 1)[1].split("\n## ", 1)[0]
+    assert "merge-or-switch-accounts" in section and "track-your-order" not in section

@@ -189,3 +189,17 @@ def test_two_matching_questions_say_more_than_one(articles):
     for order in ([both, one], [one, both]):
         result = KnowledgeIndex(order).search("refund for my boots please", "refund_request", 0.9, today=TODAY)
         assert [hit.article.id for hit in result.hits] == ["a", "b"]
+
+
+def test_serving_follows_the_product_clock(index, pin_clock):
+    """Without a date the index asks core.clock: a day past review_by, that answer is gone."""
+    from datetime import datetime, timezone
+
+    question = "how long does a refund take to show up on my paypal"
+    article = next(a for a in index.articles if a.id == "refund-times-by-payment-method")
+    day = datetime.combine(article.review_by, datetime.min.time(), tzinfo=timezone.utc)
+
+    pin_clock(day)  # the last day it may be served
+    assert index.search(question, "refund_status", 0.95).best.id == article.id
+    pin_clock(day + timedelta(days=1))
+    assert all(hit.article.id != article.id for hit in index.search(question, "refund_status", 0.95).hits)

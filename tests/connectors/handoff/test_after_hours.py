@@ -8,32 +8,33 @@ from typing import Iterator
 
 import pytest
 
+from core import clock
 from scripts.stack import Ports, Stack, start_stack
 from tests.conftest import STACK_ENV, Conversation, Desk
 
 pytestmark = pytest.mark.stack
 
 PORTS = Ports(rasa=15705, actions=15755, web=18780)
-# Open one minute a day: whenever the test runs (bar that minute) the team is away until tomorrow.
-ONE_MINUTE_A_DAY = """
+# Open an hour each weekday morning; the stack's clock is pinned to a Monday afternoon.
+ONE_HOUR_A_DAY = """
 timezone: UTC
 business_hours:
-  monday: "00:00-00:01"
-  tuesday: "00:00-00:01"
-  wednesday: "00:00-00:01"
-  thursday: "00:00-00:01"
-  friday: "00:00-00:01"
-  saturday: "00:00-00:01"
-  sunday: "00:00-00:01"
+  monday: "08:00-09:00"
+  tuesday: "08:00-09:00"
+  wednesday: "08:00-09:00"
+  thursday: "08:00-09:00"
+  friday: "08:00-09:00"
 """
+# (It reads that instant when the suite's clock starts and runs on from there: minutes, not hours.)
+MONDAY_AFTERNOON = "2026-12-07T14:00:00Z"
 
 
 @pytest.fixture(scope="module")
 def closed_stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("after-hours")
     hours = workdir / "hours.yml"
-    hours.write_text(ONE_MINUTE_A_DAY)
-    env = {**STACK_ENV, "TANDEM_HANDOFF_SETTINGS": str(hours)}
+    hours.write_text(ONE_HOUR_A_DAY)
+    env = {**STACK_ENV, "TANDEM_HANDOFF_SETTINGS": str(hours), clock.CLOCK_ENV: MONDAY_AFTERNOON}
     with start_stack(
         model_path, PORTS, workdir, workdir / "tracker.db", web=False, kb_url=f"sqlite:///{workdir / 'kb.db'}", env=env
     ) as running:
@@ -49,7 +50,7 @@ def test_after_hours_handoff_is_a_ticket_with_an_email_follow_up(closed_stack: S
     responses = customer.responses()
     assert "utter_handoff_closed_tomorrow" in responses and "utter_offer_email_followup" in responses
     closed_line = next(
-        e["text"] for e in customer.tracker()["events"] if e["event"] == "bot" and "tomorrow from 00:00" in (e["text"] or "")
+        e["text"] for e in customer.tracker()["events"] if e["event"] == "bot" and "tomorrow from 08:00" in (e["text"] or "")
     )
     assert "saved" in closed_line
 

@@ -61,6 +61,8 @@ def test_no_agent_or_closed_means_a_reply_time_not_a_wait(hours) -> None:
     waiting = Waiting()
     nobody = estimate(hours, waiting, 1, 0, [], utc(2026, 11, 23, 10, 0))
     assert not nobody.live and nobody.minutes is None
+    # Open, nobody signed in: not "closed", no promised time.
+    assert nobody.open_now and waiting_response(nobody) == ("utter_handoff_open_no_agent", {})
     closed = estimate(hours, waiting, 1, 3, [], utc(2026, 11, 23, 21, 0))
     assert not closed.live
     assert closed.reply_at.isoformat() == "2026-11-24T08:00:00+00:00"
@@ -68,6 +70,13 @@ def test_no_agent_or_closed_means_a_reply_time_not_a_wait(hours) -> None:
         "utter_handoff_closed_tomorrow",
         {"reply_time": "08:00", "reply_date": "Tuesday 24 November"},
     )
+
+
+def test_today_and_tomorrow_are_said_against_the_estimates_own_clock(hours, pin_clock) -> None:
+    """The process clock is far from the estimate's moment: the words still follow the estimate."""
+    pin_clock(utc(2031, 1, 1, 12, 0))
+    closed = estimate(hours, Waiting(), 1, 3, [], utc(2026, 11, 23, 21, 0))
+    assert waiting_response(closed)[0] == "utter_handoff_closed_tomorrow"
 
 
 def test_reply_day_variants() -> None:
