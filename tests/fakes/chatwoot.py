@@ -56,7 +56,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, urlparse
 
 from connectors.signing import timestamped_signature
-from core import clock
+from core import clock as product_clock
 
 FAILURES = ("http_503", "http_500", "ratelimited", "http_401", "http_404", "http_422", "disconnect", "lost", "slow")
 MESSAGE_TYPES = {"incoming": 0, "outgoing": 1, "activity": 2, "template": 3}
@@ -213,7 +213,7 @@ class FakeChatwoot:
                 "availability_status": "offline",
                 "additional_attributes": {},
                 "custom_attributes": {},
-                "created_at": int(clock.timestamp()),
+                "created_at": int(product_clock.timestamp()),
                 "last_activity_at": None,
             }
             self.contacts[contact_id] = contact
@@ -237,7 +237,7 @@ class FakeChatwoot:
         self, contact_id: int, inbox_id: int, source_id: str, custom_attributes: Dict[str, Any], status: str
     ) -> Dict[str, Any]:
         conversation_id = next(self._ids["conversation"])
-        now = int(clock.timestamp())
+        now = int(product_clock.timestamp())
         conversation = {
             "id": conversation_id,
             "uuid": str(uuid.uuid4()),
@@ -553,7 +553,7 @@ class FakeChatwoot:
             "inbox_id": conversation["inbox_id"],
             "conversation_id": conversation_id,
             "message_type": MESSAGE_TYPES[message_type],
-            "created_at": int(clock.timestamp()),
+            "created_at": int(product_clock.timestamp()),
             "private": private,
             "status": "sent",
             "source_id": body.get("source_id"),
@@ -683,7 +683,7 @@ def signed_webhook(
     timestamp: Optional[int] = None,
     delivery_id: Optional[str] = None,
     raw: Optional[bytes] = None,
-    clock: Callable[[], float] = time.time,
+    clock: Callable[[], float] = product_clock.timestamp,
 ) -> SignedWebhook:
     """A webhook request as Chatwoot sends it; ``forged`` signs with another secret, ``stale``
     is ten minutes old (a replay), ``bare_hex`` omits the ``sha256=`` prefix (older versions)."""
