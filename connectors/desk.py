@@ -34,6 +34,7 @@ from sanic.response import HTTPResponse
 from connectors.handoff import runtime
 from connectors.handoff.livechat import InvalidTransition, UnknownHandoff
 from core import clock
+from core.inputs import ClientInputError, check_text
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,10 @@ class AgentDeskInput(InputChannel):
     def _authenticate(self, request: Request) -> Tuple[str, str]:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+        # Compared as bytes: compare_digest refuses non-ASCII str, and a header is the client's to choose.
+        given = token.encode("utf-8", "surrogateescape")
         for known, name in self._settings().desk_tokens.items():
-            if token and hmac.compare_digest(known, token):
+            if token and hmac.compare_digest(known.encode("utf-8"), given):
                 return agent_id_for(token), name
         raise DeskError(401, "unauthorized", "Sign in with a valid desk token (Authorization: Bearer <token>).")
 
@@ -97,12 +100,10 @@ class AgentDeskInput(InputChannel):
             body = None
         if not isinstance(body, dict):
             raise DeskError(400, "invalid_json", 'The body must be a JSON object like {"text": "..."}.')
-        text = body.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise DeskError(400, "missing_text", "'text' must be a non-empty string.")
-        if len(text) > MAX_TEXT_CHARS:
-            raise DeskError(400, "text_too_long", f"'text' can be at most {MAX_TEXT_CHARS} characters.")
-        return text.strip()
+        try:
+            return check_text(body.get("text"), "text", MAX_TEXT_CHARS).strip()
+        except ClientInputError as error:
+            raise DeskError(400, error.code, error.message) from None
 
     @staticmethod
     def _store() -> Any:
@@ -183,6 +184,8 @@ class AgentDeskInput(InputChannel):
             async def handle(agent_id: str, agent_name: str) -> HTTPResponse:
                 try:
                     after = int(request.args.get("after", "0"))
+                    if not 0 <= after < 2**63:  # beyond any row id, and beyond what a database integer holds
+                        raise ValueError(after)
                 except ValueError:
                     raise DeskError(400, "invalid_after", "'after' must be a message id (an integer).") from None
                 store = self._store()

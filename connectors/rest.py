@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -19,56 +19,40 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors.handoff import runtime
+from core.inputs import (
+    CUSTOMER_METADATA_KEYS,
+    MAX_BODY_BYTES,
+    ClientInputError,
+    check_identifier,
+    check_metadata,
+    check_text,
+    known_metadata,
+)
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
-MAX_SENDER_CHARS = 128
+# The same rules on every inbound route (core/inputs.py); re-exported for the other channels.
+InvalidRequest = ClientInputError
 
 
-class InvalidRequest(ValueError):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def error_response(error: InvalidRequest) -> HTTPResponse:
+def error_response(error: ClientInputError) -> HTTPResponse:
     return response.json({"error": error.code, "message": error.message}, status=error.status)
 
 
-def parse_body(request: Request) -> Tuple[str, str, Optional[Dict[str, Any]]]:
-    """Sender, message and metadata of a webhook call, or ``InvalidRequest``."""
+def parse_body(request: Request) -> Tuple[str, str, Dict[str, Any]]:
+    """Sender, message and the known metadata keys of a webhook call, or ``ClientInputError``."""
+    if len(request.body or b"") > MAX_BODY_BYTES:
+        raise ClientInputError(413, "body_too_large", f"The request body is limited to {MAX_BODY_BYTES} bytes.")
     try:
         body = request.json
     except Exception:  # sanic raises InvalidUsage (400) with an HTML body otherwise
         body = None
     if not isinstance(body, dict):
-        raise InvalidRequest(400, "invalid_json", 'The body must be a JSON object like {"sender": "...", "message": "..."}.')
-
-    sender = body.get("sender")
-    if not isinstance(sender, str) or not sender.strip():
-        raise InvalidRequest(400, "missing_sender", "'sender' must be a non-empty string identifying the conversation.")
-    if len(sender) > MAX_SENDER_CHARS:
-        raise InvalidRequest(400, "invalid_sender", f"'sender' can be at most {MAX_SENDER_CHARS} characters.")
-
-    message = body.get("message")
-    if not isinstance(message, str):
-        raise InvalidRequest(400, "missing_message", "'message' must be a string with the customer's text.")
-    if not message.strip():
-        raise InvalidRequest(400, "empty_message", "'message' is empty; send the customer's text.")
-    if len(message) > MAX_MESSAGE_CHARS:
-        raise InvalidRequest(
-            413,
-            "message_too_long",
-            f"'message' has {len(message)} characters; the limit is {MAX_MESSAGE_CHARS}. Split it or shorten it.",
-        )
-
-    metadata = body.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise InvalidRequest(400, "invalid_metadata", "'metadata' must be a JSON object when given.")
-    return sender.strip(), message, metadata
+        raise ClientInputError(400, "invalid_json", 'The body must be a JSON object like {"sender": "...", "message": "..."}.')
+    sender = check_identifier(body.get("sender"), "sender")
+    message = check_text(body.get("message"), "message")
+    metadata = check_metadata(body.get("metadata"))
+    return sender, message, known_metadata(metadata, CUSTOMER_METADATA_KEYS)
 
 
 class RestInput(RestInput):  # noqa: F811 - same name on purpose: it replaces the stock "rest" channel
@@ -81,13 +65,15 @@ class RestInput(RestInput):  # noqa: F811 - same name on purpose: it replaces th
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok"})
+            # Readiness without Rasa's HTTP API: whether a model is loaded to answer with.
+            agent = getattr(request.app.ctx, "agent", None)
+            return response.json({"status": "ok", "model_loaded": bool(agent is not None and agent.is_ready())})
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             try:
                 sender_id, text, metadata = parse_body(request)
-            except InvalidRequest as error:
+            except ClientInputError as error:
                 return error_response(error)
 
             collector = CollectingOutputChannel()
@@ -98,7 +84,7 @@ class RestInput(RestInput):  # noqa: F811 - same name on purpose: it replaces th
                         collector,
                         sender_id,
                         input_channel=self.name(),
-                        metadata=metadata,
+                        metadata=metadata or None,
                     )
                 )
             except CancelledError:

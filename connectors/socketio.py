@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 
@@ -35,10 +36,12 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from connectors.handoff import runtime
+from core.inputs import CUSTOMER_METADATA_KEYS, ClientInputError, check_metadata, check_text, known_metadata
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE_CHARS = 2000
+# Session ids a client may bring back: random ids such as the widget's UUIDs (32+ hex digits).
+SESSION_ID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 # A reconnecting widget gets at most this many missed messages (the rest are in the tracker).
 MAX_REPLAYED = 50
 HANDOFF_STATUS_EVENT = "handoff_status"
@@ -140,8 +143,12 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
         async def session_request(sid: Text, data: Any) -> None:
             data = data if isinstance(data, dict) else {}
             session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not session_id.strip() or len(session_id) > 128:
+            if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+                # Only random ids (the widget's UUIDs): a short or chosen id could be guessed and claimed.
                 session_id = uuid.uuid4().hex
+            # Messages of this socket belong to this session only: a client cannot write into
+            # another session by naming it in a message.
+            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
             if self.session_persistence:
                 entered = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):
@@ -152,7 +159,8 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            parsed = self._parse(sid, data)
+            bound = (await sio.get_session(sid, namespace=self.namespace)).get("session_id")
+            parsed = self._parse(sid, data, bound)
             if parsed is None:
                 return
             sender_id, text, metadata = parsed
@@ -161,34 +169,31 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
 
         return blueprint
 
-    def _parse(self, sid: Text, data: Any) -> Optional[tuple]:
+    def _parse(self, sid: Text, data: Any, bound_session: Optional[str]) -> Optional[tuple]:
+        """(sender id, text, known metadata) of a message event, or None (dropped, with the reason logged)."""
         if not isinstance(data, dict):
             logger.warning("socketio: dropped an event from %s: not a JSON object", sid)
             return None
-        text = data.get("message")
-        if not isinstance(text, str) or not text.strip():
-            logger.warning("socketio: dropped an event from %s: no message text", sid)
-            return None
-        if len(text) > MAX_MESSAGE_CHARS:
-            logger.warning("socketio: dropped an event from %s: message longer than %d characters", sid, MAX_MESSAGE_CHARS)
+        try:
+            text = check_text(data.get("message"))
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            metadata = check_metadata(metadata if isinstance(metadata, dict) else {})
+        except ClientInputError as error:
+            logger.warning("socketio: dropped an event from %s: %s", sid, error.code)
             return None
         if self.session_persistence:
-            sender_id = data.get("session_id")
-            if not isinstance(sender_id, str) or not sender_id.strip():
-                logger.warning("socketio: dropped an event from %s: no session_id (send session_request first)", sid)
+            if bound_session is None:
+                logger.warning("socketio: dropped an event from %s: no session (send session_request first)", sid)
                 return None
+            sender_id = bound_session
         else:
             sender_id = sid
-        metadata = data.get(self.metadata_key) or {}
-        if isinstance(metadata, str):
-            try:
-                metadata = json.loads(metadata)
-            except ValueError:
-                metadata = None
-        if not isinstance(metadata, dict):
-            logger.warning("socketio: ignored metadata of a message from %s: not a JSON object", sid)
-            metadata = {}
-        return sender_id, text, metadata
+        return sender_id, text, known_metadata(metadata, CUSTOMER_METADATA_KEYS)
 
     async def _replay_missed(self, sio: AsyncServer, sid: Text, session_id: Text, last_seen: Any) -> None:
         """Send this socket the bot and agent messages said after ``last_seen`` (a bot

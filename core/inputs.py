@@ -23,8 +23,12 @@ MAX_MESSAGE_CHARS = 2000
 MAX_IDENTIFIER_CHARS = 128
 MAX_METADATA_BYTES = 8 * 1024
 MAX_METADATA_DEPTH = 8
+# What a customer's page may tell about the customer (the widget's data attributes); nothing else is kept.
+CUSTOMER_METADATA_KEYS = ("customer_tier", "locale", "page_url")
 # Whole request bodies: a message, its metadata and JSON overhead fit with room to spare.
 MAX_BODY_BYTES = 64 * 1024
+# Tools' webhooks (Slack, Chatwoot) carry more context per event than a chat message.
+MAX_WEBHOOK_BODY_BYTES = 512 * 1024
 
 
 class ClientInputError(ValueError):
@@ -72,7 +76,9 @@ def check_identifier(value: Any, name: str) -> str:
     if len(value) > MAX_IDENTIFIER_CHARS:
         raise ClientInputError(400, f"invalid_{name}", f"'{name}' can be at most {MAX_IDENTIFIER_CHARS} characters.")
     if not encodable(value) or not value.isprintable():
-        raise ClientInputError(400, f"invalid_{name}", f"'{name}' must be printable text (no control characters or lone surrogates).")
+        raise ClientInputError(
+            400, f"invalid_{name}", f"'{name}' must be printable text (no control characters or lone surrogates)."
+        )
     return value
 
 
@@ -86,7 +92,9 @@ def check_text(value: Any, name: str = "message", max_chars: int = MAX_MESSAGE_C
             413, f"{name}_too_long", f"'{name}' has {len(value)} characters; the limit is {max_chars}. Split it or shorten it."
         )
     if not encodable(value):
-        raise ClientInputError(400, f"invalid_{name}", f"'{name}' contains characters that are not valid Unicode text (a lone surrogate).")
+        raise ClientInputError(
+            400, f"invalid_{name}", f"'{name}' contains characters that are not valid Unicode text (a lone surrogate)."
+        )
     return value
 
 

@@ -34,20 +34,22 @@ Configure it in endpoints.yml with the usual SQL keys::
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import logging
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Generator, Optional, Text
 
-from rasa.core.tracker_store import SQLTrackerStore
+import rasa.shared.utils.cli
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from connectors import sqlite
 
@@ -91,6 +93,21 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         )
         self._last_row_id = select(func.max(table.c.id)).where(table.c.sender_id == bindparam("sender_id"))
         self._insert = table.insert()
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Generator[Session, None, None]:
+        """Rasa's scope without its exit: Rasa reads any ``ValueError`` raised inside the scope
+        (an unencodable text, say) as "schema not found" and stops the server. Here only a
+        missing schema is fatal, found before the caller's work; anything else is the caller's error."""
+        session = self.sessionmaker()
+        try:
+            try:
+                ensure_schema_exists(session)
+            except ValueError as error:
+                rasa.shared.utils.cli.print_error_and_exit(f"PostgreSQL schema '{error}' was not found in the database.")
+            yield session
+        finally:
+            session.close()
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         if not self.domain:

@@ -190,6 +190,8 @@ STACK_ENV = {
     # The team is always in and one agent has the desk open, so every handoff is live.
     "TANDEM_HANDOFF_SETTINGS": str(ROOT / "tests" / "connectors" / "handoff" / "always_open.yml"),
     "TANDEM_DESK_TOKENS": f"Bench:{BENCH_DESK_TOKEN}",
+    # The bench sends as fast as the server answers, far above a person's pace.
+    "TANDEM_MESSAGES_PER_MINUTE": "1000000",
 }
 HANDOFFS = 30
 DESK_PAGE_POLL_MS = 500  # web/desk/desk.js: POLL_MS

@@ -12,6 +12,7 @@ function ``() -> Section`` and append it to SECTIONS.
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import subprocess
 import sys
@@ -203,10 +204,17 @@ def escalation_section() -> Section:
     with tempfile.TemporaryDirectory(prefix="tandem-eval-") as directory:
         workdir = Path(directory)
         kb_url = f"sqlite:///{workdir / 'kb.db'}"
+        token = secrets.token_urlsafe(24)  # this run's own: the API is on for reading trackers only
         with start_stack(
-            trained_model(), Ports(16005, 16055, 16080), workdir, workdir / "tracker.db", web=False, kb_url=kb_url
+            trained_model(),
+            Ports(16005, 16055, 16080),
+            workdir,
+            workdir / "tracker.db",
+            web=False,
+            kb_url=kb_url,
+            api_token=token,
         ) as stack:
-            report = run_gold(stack.rasa_url)
+            report = run_gold(stack.rasa_url, api_token=token)
     section = Section(f"Escalation gold set ({len(report.must_escalate)} must-escalate, {len(report.must_not)} must-not)")
     section.lines += [
         f"- overall recall (escalated at all): {report.recall():.3f}",
@@ -236,7 +244,54 @@ def escalation_section() -> Section:
     return section
 
 
-SECTIONS: List[Callable[[], Section]] = [nlu_section, dialogue_section, retrieval_section, escalation_section]
+REDACTION_CORPUS = ROOT / "tests" / "redaction" / "corpus.yml"
+TARGET_HARMLESS_ALTERED = 0.01
+MUST_CATCH_ALL = ("card", "password")
+
+
+def redaction_section() -> Section:
+    """core/redaction.py on the redaction corpus: no model, no stack, a fraction of a second."""
+    from core.redaction_eval import score_corpus
+
+    log("redaction: scoring the redaction corpus ...")
+    try:
+        scores = score_corpus(REDACTION_CORPUS)
+    except (OSError, ValueError, yaml.YAMLError) as error:
+        raise EvaluationError(f"cannot score {REDACTION_CORPUS.relative_to(ROOT)}: {error}") from error
+    secrets_total = sum(scores["counts"].values())
+    altered_rate = scores["false_positive_rate"]
+    section = Section(f"Redaction ({secrets_total} secret-bearing, {scores['harmless']} harmless customer messages)")
+    section.lines += [
+        f"- overall recall: {scores['overall_recall']:.3f}",
+        f"- harmless messages altered: {scores['harmless_altered']} of {scores['harmless']} ({altered_rate:.1%})",
+        "",
+        "| kind | messages | recall |",
+        "|---|---:|---:|",
+        *[f"| {kind} | {scores['counts'][kind]} | {recall:.3f} |" for kind, recall in scores["recall"].items()],
+    ]
+    if scores["misses"]:
+        section.lines += ["", "Secrets left in (kind: text -> redacted):", ""]
+        section.lines += [f"- {m['kind']}: {m['text']!r} -> {m['redacted']!r}" for m in scores["misses"]]
+    if scores["altered"]:
+        section.lines += ["", "Harmless messages altered:", ""]
+        section.lines += [f"- {a['text']!r} -> {a['redacted']!r}" for a in scores["altered"]]
+    section.checks += [
+        *[
+            (f"{kind} recall {scores['recall'].get(kind, 0.0):.3f} == 1.000", scores["recall"].get(kind, 0.0) == 1.0)
+            for kind in MUST_CATCH_ALL
+        ],
+        (f"harmless altered {altered_rate:.1%} <= {TARGET_HARMLESS_ALTERED:.0%}", altered_rate <= TARGET_HARMLESS_ALTERED),
+    ]
+    return section
+
+
+SECTIONS: List[Callable[[], Section]] = [
+    nlu_section,
+    dialogue_section,
+    retrieval_section,
+    escalation_section,
+    redaction_section,
+]
 
 
 def main() -> int:

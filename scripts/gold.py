@@ -80,7 +80,7 @@ def load_gold(path: Path = GOLD) -> List[Dict[str, Any]]:
     return yaml.safe_load(path.read_text())["conversations"]
 
 
-def run_conversation(rasa_url: str, case: Dict[str, Any]) -> Outcome:
+def run_conversation(rasa_url: str, case: Dict[str, Any], api_token: Optional[str] = None) -> Outcome:
     sender = f"gold-{case['id']}-{uuid.uuid4().hex[:6]}"
     sent = 0
     for text in case["turns"]:
@@ -89,7 +89,9 @@ def run_conversation(rasa_url: str, case: Dict[str, Any]) -> Outcome:
             body["metadata"] = case["metadata"]
         requests.post(f"{rasa_url}/webhooks/rest/webhook", json=body, timeout=60).raise_for_status()
         sent += 1
-        events = requests.get(f"{rasa_url}/conversations/{sender}/tracker", timeout=30).json()["events"]
+        events = requests.get(f"{rasa_url}/conversations/{sender}/tracker", params={"token": api_token}, timeout=30).json()[
+            "events"
+        ]
         if any(e["event"] == "action" and e["name"] == "action_handoff" for e in events):
             reason, queue = (_last_slot(events, name) for name in ("handoff_reason", "queue"))
             return Outcome(case["id"], case.get("reason"), reason, sent, sender, queue)
@@ -100,5 +102,6 @@ def _last_slot(events: List[Dict[str, Any]], name: str) -> Optional[str]:
     return next((e["value"] for e in reversed(events) if e["event"] == "slot" and e["name"] == name), None)
 
 
-def run_gold(rasa_url: str, path: Path = GOLD) -> GoldReport:
-    return GoldReport([run_conversation(rasa_url, case) for case in load_gold(path)])
+def run_gold(rasa_url: str, path: Path = GOLD, api_token: Optional[str] = None) -> GoldReport:
+    """Every gold conversation through the REST channel; trackers read with Rasa's API (``api_token``)."""
+    return GoldReport([run_conversation(rasa_url, case, api_token) for case in load_gold(path)])

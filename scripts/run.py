@@ -22,11 +22,21 @@ def desk_login() -> str:
     return f"token: {default_desk_token()}, kept in var/desk-token"
 
 
+def api_line(stack) -> str:
+    if stack.api_token is None:
+        return "off (set TANDEM_API_TOKEN to turn it on, token required)"
+    return f"{stack.rasa_url}/  (?token=... from TANDEM_API_TOKEN)"
+
+
 def main() -> int:
     try:
         model = trained_model()
         print("run: starting the action server, the Rasa server and the demo page ...", flush=True)
-        stack = start_stack(model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db", kb_url=settings().kb_url)
+        # Rasa's HTTP API reads and writes any conversation: off unless an operator sets its token.
+        api_token = os.environ.get("TANDEM_API_TOKEN") or None
+        stack = start_stack(
+            model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db", kb_url=settings().kb_url, api_token=api_token
+        )
     except StackError as error:
         print(f"run: {error}", file=sys.stderr)
         return 1
@@ -40,7 +50,7 @@ def main() -> int:
         f"  Chat widget (demo shop page): {stack.web_url}/\n"
         f"  REST channel:                 {stack.rasa_url}/webhooks/rest/webhook\n"
         f"  Agent desk:                   {stack.rasa_url}/webhooks/desk/  ({desk_login()})\n"
-        f"  Rasa HTTP API:                {stack.rasa_url}/\n"
+        f"  Rasa HTTP API:                {api_line(stack)}\n"
         f"  Action server:                {stack.actions_url}/health\n"
         f"  Logs:                         {stack.workdir}\n"
         f"Press Ctrl-C to stop.",

@@ -14,12 +14,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, List, Optional
+from urllib.parse import urlencode
 
 import requests
+
+from core.secrets import SecretError
+from scripts.action_server import TOKEN_ENV, TokenError, action_token
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
+
+
+# Rasa's telemetry and its error reports to Rasa's servers are off; nothing leaves loopback.
+# SANIC_REQUEST_MAX_SIZE: Sanic refuses bigger bodies (413) before reading them whole.
+RASA_ENV = {"RASA_TELEMETRY_ENABLED": "false", "SANIC_REQUEST_MAX_SIZE": str(1024 * 1024)}
 
 
 class StackError(RuntimeError):
@@ -38,6 +47,8 @@ class Stack:
     ports: Ports
     workdir: Path
     kb_url: Optional[str] = None
+    # Rasa's HTTP API is on only with a token (``--auth-token``); None: off.
+    api_token: Optional[str] = None
     processes: List[subprocess.Popen] = field(default_factory=list)
     logs: List[IO[bytes]] = field(default_factory=list)
 
@@ -52,6 +63,18 @@ class Stack:
     @property
     def web_url(self) -> str:
         return f"http://{HOST}:{self.ports.web}"
+
+    def api(self, path: str) -> str:
+        """URL of a Rasa HTTP API route with this stack's token, e.g. ``api("/conversations/x/tracker")``."""
+        if self.api_token is None:
+            raise StackError("this stack runs without Rasa's HTTP API (start it with api_token=...)")
+        return f"{self.rasa_url}{path}?{urlencode({'token': self.api_token})}"
+
+    @property
+    def cors_origins(self) -> List[str]:
+        """Origins allowed to call the Rasa server from a browser: the demo page, plus TANDEM_CORS_ORIGINS."""
+        extra = [o.strip() for o in os.environ.get("TANDEM_CORS_ORIGINS", "").split(",") if o.strip()]
+        return [self.web_url, *extra]
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -140,12 +163,25 @@ def _wait_until(stack: Stack, name: str, process: subprocess.Popen, url: str, re
     raise StackError(f"{name} was not ready after {timeout:.0f} s (log: {stack.workdir / (name + '.log')})")
 
 
+def with_action_token(env: Optional[dict] = None) -> dict:
+    """``env`` plus ``TANDEM_ACTION_TOKEN``, the secret the Rasa server sends and the action server requires.
+
+    From ``env``, else this process's environment, else the one generated once into
+    var/action-token (scripts/action_server.py): every server started from here gets the same."""
+    env = dict(env or {})
+    try:
+        env[TOKEN_ENV] = action_token({**os.environ, **env})
+    except (TokenError, SecretError) as error:
+        raise StackError(f"action token: {error}") from None
+    return env
+
+
 def start_actions(stack: Stack, kb_url: Optional[str] = None, timeout: float = 60, env: Optional[dict] = None) -> float:
     process = _spawn(
         stack,
         "actions",
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(stack.ports.actions)],
-        env={**(env or {}), **({"TANDEM_KB_URL": kb_url} if kb_url else {})},
+        [sys.executable, "-m", "scripts.action_server", "--host", HOST, "--port", str(stack.ports.actions)],
+        env={**with_action_token(env), **({"TANDEM_KB_URL": kb_url} if kb_url else {})},
     )
     return _wait_until(stack, "actions", process, f"{stack.actions_url}/health", lambda r: True, timeout)
 
@@ -175,13 +211,14 @@ def start_rasa(
             HOST,
             "--port",
             str(stack.ports.rasa),
-            "--enable-api",
             "--cors",
-            "*",
+            *stack.cors_origins,
+            *(["--enable-api", "--auth-token", stack.api_token] if stack.api_token else []),
         ],
-        env=env,
+        env={**RASA_ENV, **with_action_token(env)},
     )
-    return _wait_until(stack, "rasa", process, f"{stack.rasa_url}/status", lambda r: bool(r.json().get("model_file")), timeout)
+    ready = f"{stack.rasa_url}/webhooks/rest/"
+    return _wait_until(stack, "rasa", process, ready, lambda r: bool(r.json().get("model_loaded")), timeout)
 
 
 def start_web(stack: Stack, timeout: float = 20) -> float:
@@ -212,6 +249,7 @@ def start_stack(
     kb_url: Optional[str] = None,
     env: Optional[dict] = None,
     livechat: Optional[dict] = None,
+    api_token: Optional[str] = None,
 ) -> Stack:
     """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first.
 
@@ -219,7 +257,7 @@ def start_stack(
     channel, a fake tool's URL in tests). Both servers read the stack's endpoints file
     (``TANDEM_ENDPOINTS``), so they agree on the live-chat tool and the handoff store."""
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(ports=ports, workdir=workdir, kb_url=kb_url)
+    stack = Stack(ports=ports, workdir=workdir, kb_url=kb_url, api_token=api_token)
     try:
         if kb_url:
             sync_knowledge_base(kb_url)

@@ -35,6 +35,8 @@ TEST_PORTS = Ports(rasa=15005, actions=15055, web=18080)
 HANDOFF_TEST_SETTINGS = ROOT / "tests" / "connectors" / "handoff" / "always_open.yml"
 DESK_TOKENS = {"Sam": "test-desk-token-sam", "Alex": "test-desk-token-alex"}
 SLACK_SECRET = "test-slack-signing-secret"
+# Rasa's HTTP API is off unless asked for; the suite asks, with a token, to read trackers.
+API_TOKEN = "test-rasa-api-token"
 STACK_ENV = {
     "TANDEM_HANDOFF_SETTINGS": str(HANDOFF_TEST_SETTINGS),
     "TANDEM_DESK_TOKENS": ",".join(f"{name}:{token}" for name, token in DESK_TOKENS.items()),
@@ -42,6 +44,7 @@ STACK_ENV = {
     "SLACK_BOT_TOKEN": "xoxb-test-token",
     "SLACK_AGENTS_SIGNING_SECRET": SLACK_SECRET,
     "SLACK_AGENTS_BOT_TOKEN": "xoxb-test-token",
+    "TANDEM_ACTION_TOKEN": "test-action-token",
 }
 
 
@@ -137,7 +140,9 @@ def stack(model_path: Path, tmp_path_factory, fake_slack) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
     kb_url = f"sqlite:///{workdir / 'kb.db'}"
     env = {**STACK_ENV, "SLACK_API_URL": fake_slack.base_url}
-    with start_stack(model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url, env=env) as running:
+    with start_stack(
+        model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url, env=env, api_token=API_TOKEN
+    ) as running:
         yield running
 
 
@@ -157,7 +162,7 @@ class Conversation:
         return reply.json()
 
     def tracker(self) -> Dict[str, Any]:
-        reply = requests.get(f"{self.stack.rasa_url}/conversations/{self.sender}/tracker", timeout=30)
+        reply = requests.get(self.stack.api(f"/conversations/{self.sender}/tracker"), timeout=30)
         reply.raise_for_status()
         return reply.json()
 

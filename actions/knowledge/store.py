@@ -11,8 +11,10 @@ copies validated articles in and is built so that no edit can take an answer awa
   tells readers such as a retrieval index when to rebuild.
 
 Events (served, no match, verdict) are stored for the content report; free-text queries are
-redacted before they are written (emails, runs of 8+ digits, anything after "password"), because
-customers type card numbers and passwords into chat boxes.
+redacted before they are written, because customers type card numbers and passwords into chat
+boxes: first by :func:`core.redaction.redact` (cards, CVVs, passwords, one-time codes, IBANs, each
+replaced by a label saying what was removed), then by stricter rules that only an analytics table
+can afford (emails, runs of 8+ digits, anything after "password").
 
 Times are stored as naive UTC so SQLite and PostgreSQL agree.
 
@@ -53,6 +55,7 @@ from sqlalchemy.orm import Session, declarative_base, sessionmaker
 from actions.knowledge.articles import REVIEW_WARNING_DAYS, Article, ArticleProblem, FileCheck, check_directory
 from connectors import sqlite
 from core import clock
+from core.redaction import redact as redact_secrets
 
 EVENT_KINDS = ("served", "no_match", "verdict")
 MAX_VERDICT_LENGTH = 32
@@ -236,7 +239,12 @@ _PASSWORD = re.compile(r"password\w*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
-    """Remove what must never sit in an analytics table; keep enough of the question to improve the KB."""
+    """Remove what must never sit in an analytics table; keep enough of the question to improve the KB.
+
+    The shared rules (:func:`core.redaction.redact`) run first; emails, long digit runs and whatever
+    follows "password" are removed on top, since a query in a report needs none of them.
+    """
+    text = redact_secrets(text)
     match = _PASSWORD.search(text)
     if match and text[match.end() :].strip():
         text = f"{text[: match.end()]} {REDACTED}"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, time
 from functools import lru_cache
@@ -30,6 +29,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import yaml
 
+from core.secrets import local_secret
 from policies.speedups import history_window
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -176,12 +176,7 @@ def parse_desk_tokens(value: str) -> Dict[str, str]:
 
 def _local_secret(name: str) -> str:
     """A secret generated once per checkout under var/, for the embedded defaults."""
-    path = ROOT / "var" / name
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return local_secret(name, ROOT / "var")
 
 
 def default_desk_token() -> str:

@@ -41,20 +41,12 @@ from connectors.handoff.livechat import AgentActions, InvalidTransition, OutboxI
 from connectors.handoff.store import CLOSED, Handoff, HandoffStore
 from connectors.handoff.tools import connector_for
 from connectors.handoff.waiting import WaitEstimate, wait_estimate, waiting_response
+from core.redaction import redact  # cards, CVVs, passwords, codes and IBANs never reach the agent's tool
 
 logger = logging.getLogger(__name__)
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 MAX_RELAYED_CHARS = 4000
-
-
-def redact(text: str) -> str:
-    """Card numbers, passwords and one-time codes never reach the agent's tool."""
-    try:
-        from actions.packet import redact as redact_packet_text
-    except ImportError:  # pragma: no cover - the packet package ships with the project
-        return text
-    return redact_packet_text(text)
 
 
 class Relay(AgentActions):
@@ -196,6 +188,17 @@ class Relay(AgentActions):
             await agent.processor.save_tracker(tracker)
         await self._send(conversation_id, {**message, "metadata": {"utter_action": response}, "timestamp": event.timestamp})
         return str(message.get("text") or "")
+
+    def response_text(self, response: str) -> str:
+        """The first variant of a domain response's text (for replies that are not recorded)."""
+        variants = self._rasa().domain.responses.get(response) or []
+        if not variants or not variants[0].get("text"):
+            raise KeyError(f"the domain has no text response {response}")
+        return str(variants[0]["text"])
+
+    async def keep_without_answer(self, message: UserMessage) -> None:
+        """Record a customer message in the tracker (with its parse) without the bot acting on it."""
+        await self._log_user_message(message)
 
     async def _append(self, conversation_id: str, events: List[Event]) -> None:
         agent = self._rasa()

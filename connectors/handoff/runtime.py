@@ -18,15 +18,43 @@ Live-chat connectors' inbound routes use ``agent_actions()``.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import response as sanic_response
+
+from core.inputs import MAX_WEBHOOK_BODY_BYTES, json_has_lone_surrogate
+from core.redaction import RedactionError, redact_or_refuse
+from core.throttle import RateLimit, rate_from_environment
 
 logger = logging.getLogger(__name__)
 
 OutputFactory = Callable[[str, Mapping[str, Any]], Optional[OutputChannel]]
 
 _outputs: Dict[str, OutputFactory] = {}
+
+
+@lru_cache(maxsize=1)
+def message_rate() -> RateLimit:
+    """Per conversation, per process: TANDEM_MESSAGES_PER_MINUTE (default 30; a person types far slower)."""
+    return rate_from_environment("TANDEM_MESSAGES_PER_MINUTE", default=30, per_seconds=60)
+
+
+def guard(blueprint: Any) -> None:
+    """Refuse, on every route of ``blueprint``, bodies over the size limit and JSON that
+    carries a lone surrogate (it cannot be stored or logged), with a 4xx and a message."""
+
+    @blueprint.middleware("request")
+    async def refuse_unstorable(request: Any) -> Any:
+        body = request.body or b""
+        if len(body) > MAX_WEBHOOK_BODY_BYTES:
+            message = f"The request body is limited to {MAX_WEBHOOK_BODY_BYTES} bytes."
+            return sanic_response.json({"error": "body_too_large", "message": message}, status=413)
+        if body and json_has_lone_surrogate(body):
+            message = "The body contains text that is not valid Unicode (a lone surrogate)."
+            return sanic_response.json({"error": "invalid_text", "message": message}, status=400)
+        return None
 
 
 def register_output(channel: str, factory: OutputFactory) -> None:
@@ -41,9 +69,25 @@ def output_for(channel: Optional[str], conversation_id: str, metadata: Mapping[s
 def relay_incoming(
     on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str
 ) -> Callable[[UserMessage], Awaitable[Any]]:
+    """Every customer message of every channel passes here first: secrets are redacted
+    before anything stores, logs or parses it (refused if redaction cannot run), a
+    conversation sending faster than a person types is slowed down, and a handed-off
+    conversation goes to its agent."""
+
     async def handle(message: UserMessage) -> Any:
         from connectors.handoff.relay import relay
 
+        try:
+            message.text = redact_or_refuse(message.text or "")
+        except RedactionError:
+            logger.error("ingestion: redaction failed; message of conversation %s refused, not stored", message.sender_id)
+            await _tell(message, "utter_message_not_accepted")
+            return None
+        if not message_rate().allow(message.sender_id):
+            logger.warning("ingestion: conversation %s is over %d messages a minute", message.sender_id, message_rate().limit)
+            await relay().keep_without_answer(message)
+            await _tell(message, "utter_slow_down")
+            return None
         try:
             relayed = await relay().customer_message(message, channel)
         except Exception:
@@ -59,6 +103,17 @@ def relay_incoming(
     return handle
 
 
+async def _tell(message: UserMessage, response: str) -> None:
+    """Say a domain response straight back on the channel the message came from."""
+    from connectors.handoff.relay import relay
+
+    try:
+        text = relay().response_text(response)
+        await message.output_channel.send_text_message(message.sender_id, text)
+    except Exception:
+        logger.exception("ingestion: could not tell conversation %s why its message was not answered", message.sender_id)
+
+
 def agent_actions():
     """The ``AgentActions`` of this process (connectors/handoff/livechat.py)."""
     from connectors.handoff.relay import relay
@@ -71,6 +126,8 @@ def start_with(blueprint: Any) -> None:
     server that mounts ``blueprint`` starts, and apply Tandem's Rasa speed-ups
     (policies/speedups.py). Every handoff-aware channel calls this; both happen
     once per process."""
+
+    guard(blueprint)
 
     @blueprint.listener("after_server_start")
     async def start_relay(app: Any, _: Any) -> None:

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from scripts.stack import Ports, Stack, start_stack
-from tests.conftest import STACK_ENV, Conversation
+from tests.conftest import API_TOKEN, STACK_ENV, Conversation
 from tests.conversations.test_handoff import wait_for
 from tests.fakes.chatwoot import FakeChatwoot, agent, conversation_status_changed_event, message_created_event, signed_webhook
 
@@ -45,6 +45,7 @@ def chatwoot_stack(model_path: Path, tmp_path_factory, chatwoot: FakeChatwoot) -
         kb_url=f"sqlite:///{workdir / 'kb.db'}",
         env=env,
         livechat=chatwoot.config(webhook_secret=SECRET),
+        api_token=API_TOKEN,
     ) as running:
         yield running
 

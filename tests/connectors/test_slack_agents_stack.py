@@ -14,7 +14,7 @@ import requests
 
 from connectors.slack_agents import ACTION_CLAIM, ACTION_HAND_BACK
 from scripts.stack import Ports, Stack, start_stack
-from tests.conftest import SLACK_SECRET, STACK_ENV, Conversation
+from tests.conftest import API_TOKEN, SLACK_SECRET, STACK_ENV, Conversation
 from tests.conversations.test_handoff import wait_for
 from tests.fakes.slack_api import FakeSlackApi, block_actions_payload, event_request, interactive_request, message_event
 
@@ -45,6 +45,7 @@ def slack_stack(model_path: Path, tmp_path_factory, slack_api: FakeSlackApi) -> 
         kb_url=f"sqlite:///{workdir / 'kb.db'}",
         env=env,
         livechat=livechat,
+        api_token=API_TOKEN,
     ) as running:
         yield running
 

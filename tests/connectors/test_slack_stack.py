@@ -26,7 +26,7 @@ def replies_to(fake_slack, channel: str, after: int = 0):
 
 
 def tracker(stack, conversation_id: str) -> dict:
-    return requests.get(f"{stack.rasa_url}/conversations/{conversation_id}/tracker", timeout=10).json()
+    return requests.get(stack.api(f"/conversations/{conversation_id}/tracker"), timeout=10).json()
 
 
 def test_a_dm_is_answered_with_buttons_and_a_click_continues(stack, fake_slack) -> None:
@@ -49,7 +49,7 @@ def test_a_dm_is_answered_with_buttons_and_a_click_continues(stack, fake_slack) 
 
 
 def test_slack_markup_gets_the_same_intent_as_the_website(stack, fake_slack) -> None:
-    plain = requests.post(f"{stack.rasa_url}/model/parse", json={"text": "where is my order"}, timeout=10).json()
+    plain = requests.post(stack.api("/model/parse"), json={"text": "where is my order"}, timeout=10).json()
     channel, user = "DSTACK002", "USTACK002"
     post(
         stack,

@@ -126,7 +126,7 @@ def test_solved_resets_the_count(conversation):
 
 def find_ambiguous_message(stack):
     for text in AMBIGUOUS_CANDIDATES:
-        parse = requests.post(f"{stack.rasa_url}/model/parse", json={"text": text}, timeout=30).json()
+        parse = requests.post(stack.api("/model/parse"), json={"text": text}, timeout=30).json()
         if parse["intent"]["name"] == "nlu_fallback":
             return text
     pytest.fail(f"none of {AMBIGUOUS_CANDIDATES} is below the NLU threshold; add a vaguer candidate")

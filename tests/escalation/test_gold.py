@@ -13,7 +13,7 @@ MUST_NEVER_MISS = ["security_risk", "legal", "customer_request"]
 
 @pytest.fixture(scope="module")
 def report(stack) -> GoldReport:
-    return run_gold(stack.rasa_url)
+    return run_gold(stack.rasa_url, api_token=stack.api_token)
 
 
 def test_gold_set_is_big_enough():
@@ -37,7 +37,7 @@ def test_the_tracker_alone_says_why(report, stack):
     import requests
 
     outcome = next(o for o in report.outcomes if o.predicted == "security_risk")
-    slots = requests.get(f"{stack.rasa_url}/conversations/{outcome.sender}/tracker", timeout=30).json()["slots"]
+    slots = requests.get(stack.api(f"/conversations/{outcome.sender}/tracker"), timeout=30).json()["slots"]
 
     assert slots["handoff_reason"] == "security_risk"
     assert slots["handoff_priority"] == "P1"

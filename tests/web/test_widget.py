@@ -42,7 +42,7 @@ def test_ask_click_reload_and_keep_history(page, stack):
     assert page.locator(".tandem-msg.tandem-user").all_inner_texts() == user_texts
     assert page.locator(".tandem-msg.tandem-bot").all_inner_texts() == bot_texts
 
-    tracker = requests.get(f"{stack.rasa_url}/conversations/{session_id(page)}/tracker", timeout=30).json()
+    tracker = requests.get(stack.api(f"/conversations/{session_id(page)}/tracker"), timeout=30).json()
     responses = [(e.get("metadata") or {}).get("utter_action") for e in tracker["events"] if e["event"] == "bot"]
     assert responses == ["utter_greet", "utter_kb_choices"]
     user_metadata = [e.get("metadata") or {} for e in tracker["events"] if e["event"] == "user"]
@@ -56,7 +56,7 @@ def test_talk_to_a_person_is_always_one_click_away(page, stack):
     page.click("#tandem-human")
     page.wait_for_selector(".tandem-msg.tandem-bot")
 
-    tracker = requests.get(f"{stack.rasa_url}/conversations/{session_id(page)}/tracker", timeout=30).json()
+    tracker = requests.get(stack.api(f"/conversations/{session_id(page)}/tracker"), timeout=30).json()
     assert tracker["slots"]["handoff_reason"] == "customer_request"
 
 

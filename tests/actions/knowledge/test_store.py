@@ -213,7 +213,7 @@ class SyncContract:
     def test_stored_queries_are_redacted(self, store: KnowledgeStore) -> None:
         store.record_no_match("card 4111 1111 1111 1111 from jane.doe@example.com, password is Hunter2!", None, "c1")
         stored = _rows(store, "SELECT query, intent FROM kb_events WHERE kind = 'no_match'")
-        assert stored == [("card [redacted] from [redacted], password [redacted]", None)]
+        assert stored == [("card [card number removed] from [redacted], password [redacted]", None)]
         assert "Hunter2" not in store.report(TODAY).to_markdown()
 
     @pytest.mark.parametrize("verdict", ["", "x" * 33])
@@ -246,8 +246,8 @@ def test_the_repr_hides_the_password() -> None:
     "query, stored",
     [
         pytest.param("where is order 5582019", "where is order 5582019", id="short-numbers-kept"),
-        pytest.param("my card 4111111111111111 was declined", "my card [redacted] was declined", id="card"),
-        pytest.param("card 4111-1111-1111-1111 declined", "card [redacted] declined", id="card-with-dashes"),
+        pytest.param("my card 4111111111111111 was declined", "my card [card number removed] was declined", id="card"),
+        pytest.param("card 4111-1111-1111-1111 declined", "card [card number removed] declined", id="card-with-dashes"),
         pytest.param("call me on +31 6 1234 5678 please", "call me on [redacted] please", id="phone"),
         pytest.param("email Jane.Doe+shop@mail.example.co.uk now", "email [redacted] now", id="email"),
         pytest.param("my Password: hunter2 doesnt work", "my Password [redacted]", id="password"),

@@ -10,7 +10,7 @@ import pytest
 
 from core import clock
 from scripts.stack import Ports, Stack, start_stack
-from tests.conftest import STACK_ENV, Conversation, Desk
+from tests.conftest import API_TOKEN, STACK_ENV, Conversation, Desk
 
 pytestmark = pytest.mark.stack
 
@@ -36,7 +36,14 @@ def closed_stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
     hours.write_text(ONE_HOUR_A_DAY)
     env = {**STACK_ENV, "TANDEM_HANDOFF_SETTINGS": str(hours), clock.CLOCK_ENV: MONDAY_AFTERNOON}
     with start_stack(
-        model_path, PORTS, workdir, workdir / "tracker.db", web=False, kb_url=f"sqlite:///{workdir / 'kb.db'}", env=env
+        model_path,
+        PORTS,
+        workdir,
+        workdir / "tracker.db",
+        web=False,
+        kb_url=f"sqlite:///{workdir / 'kb.db'}",
+        env=env,
+        api_token=API_TOKEN,
     ) as running:
         yield running
 

@@ -29,7 +29,7 @@ import requests
 from connectors.handoff.store import HandoffStore
 from core import clock
 from scripts.stack import Ports, Stack, start_actions, start_stack
-from tests.conftest import STACK_ENV, Conversation, Desk
+from tests.conftest import API_TOKEN, STACK_ENV, Conversation, Desk
 from tests.connectors.handoff.receiver import WebhookReceiver
 from tests.conversations.test_handoff import wait_for
 
@@ -61,6 +61,7 @@ def start(model_path: Path, workdir: Path, receiver: WebhookReceiver) -> Stack:
         kb_url=f"sqlite:///{workdir / 'kb.db'}",
         env=STACK_ENV,
         livechat={"type": "webhook", "url": receiver.url, "secret": SECRET, "timeout": 5, "lease_seconds": LEASE_SECONDS},
+        api_token=API_TOKEN,
     )
 
 

@@ -1,0 +1,25 @@
+"""The redaction section of `make eval`: needs no model and no stack, and reports its checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts import evaluate
+
+
+def test_the_redaction_section_scores_the_corpus_and_passes_its_checks() -> None:
+    section = evaluate.redaction_section()
+
+    markdown = section.markdown()
+    assert section.title.startswith("Redaction (")
+    assert "| card |" in markdown and "| iban |" in markdown
+    assert [description.split()[0] for description, _ in section.checks] == ["card", "password", "harmless"]
+    assert all(passed for _, passed in section.checks), markdown
+    assert evaluate.redaction_section in evaluate.SECTIONS
+
+
+def test_an_unreadable_corpus_is_an_evaluation_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    missing = evaluate.ROOT / "tests" / "redaction" / "no-such-corpus.yml"
+    monkeypatch.setattr(evaluate, "REDACTION_CORPUS", missing)
+    with pytest.raises(evaluate.EvaluationError, match="no-such-corpus.yml"):
+        evaluate.redaction_section()
