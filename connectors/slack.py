@@ -6,7 +6,7 @@ Slack app needs one request URL (slack/manifest.yml). What this channel adds to
 Rasa's ``SlackInput``:
 
 - Every request is verified with the signing secret (v0 HMAC-SHA256, five-minute
-  window, connectors/signing.py): 401 otherwise; 503 while no secret is configured.
+  window, connectors/signing.py): 401 otherwise; 404 while no secret is configured (the route is closed).
 - Slack wants a 2xx within three seconds or it retries
   (https://docs.slack.dev/apis/events-api/#retries). The handler answers at once and
   handles the message in an asyncio task.
@@ -99,7 +99,7 @@ def json_error(status: int, code: str, message: str) -> HTTPResponse:
 
 
 def not_configured() -> HTTPResponse:
-    return json_error(503, "not_configured", "Slack is not configured")
+    return json_error(404, "not_configured", "Slack is not configured")
 
 
 def check_signature(secret: Optional[str], request: Request) -> Optional[HTTPResponse]:

@@ -38,7 +38,7 @@ Inbound (``WebhookAgentInput``), secret from credentials ``secret``, env
 Answers: 200 ``{"status": "ok"}`` or ``{"status": "duplicate"}`` (event_id seen before),
 400 malformed (``{"error", "message"}`` says what to fix), 401 bad or stale signature,
 404 unknown handoff, 409 not possible in the handoff's state (claiming a closed one),
-413 text too long, 503 not configured or a temporary failure (retry). Never 500.
+413 text too long, 404 not configured (no secret: the route is closed), 503 a temporary failure (retry). Never 500.
 """
 
 from __future__ import annotations
@@ -232,7 +232,7 @@ class WebhookAgentInput(InputChannel):
         self.secret = secret or None
         self._actions = actions
         if not self.secret:
-            logger.warning("agent_webhook: no secret (credentials 'secret' / %s); every request gets 503", ENV_SECRET)
+            logger.warning("agent_webhook: no secret (credentials 'secret' / %s); every request gets 404", ENV_SECRET)
 
     def __repr__(self) -> str:
         return f"WebhookAgentInput(secret={'***' if self.secret else None})"
@@ -268,7 +268,7 @@ class WebhookAgentInput(InputChannel):
 
     async def handle(self, body: bytes, headers: Mapping[str, str]) -> Dict[str, Any]:
         if not self.secret:
-            raise InvalidRequest(503, "not_configured", "Tandem has no secret for this webhook; set TANDEM_WEBHOOK_SECRET.")
+            raise InvalidRequest(404, "not_configured", "Tandem has no secret for this webhook; set TANDEM_WEBHOOK_SECRET.")
         try:
             verify_timestamped(self.secret, headers.get("X-Tandem-Signature"), headers.get("X-Tandem-Timestamp"), body)
         except SignatureError as error:

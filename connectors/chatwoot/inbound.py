@@ -243,7 +243,7 @@ class ChatwootAgentInput(InputChannel):
         self.inbox_id = inbox_id
         self._actions = actions
         if not self.webhook_secret:
-            logger.warning("chatwoot: no webhook secret (webhook_secret / %s): webhooks are not verified", ENV_WEBHOOK_SECRET)
+            logger.warning("chatwoot: no webhook secret (webhook_secret / %s): every webhook gets 404", ENV_WEBHOOK_SECRET)
 
     def __repr__(self) -> str:
         return f"ChatwootAgentInput(webhook_secret={'***' if self.webhook_secret else None}, inbox_id={self.inbox_id})"
@@ -282,11 +282,12 @@ class ChatwootAgentInput(InputChannel):
 
     async def handle(self, body: bytes, headers: Mapping[str, str]) -> Tuple[int, Dict[str, Any]]:
         """Verify, read and act on one webhook; raises ``InvalidRequest``, ``UnknownHandoff``, ``InvalidTransition``."""
-        if self.webhook_secret:
-            try:
-                verify_chatwoot(self.webhook_secret, headers, body)
-            except SignatureError as error:
-                raise InvalidRequest(401, "invalid_signature", f"Chatwoot signature rejected: {error}.") from None
+        if not self.webhook_secret:  # an unverified route would let anyone speak as an agent
+            raise InvalidRequest(404, "not_configured", "Tandem has no Chatwoot webhook secret; set CHATWOOT_WEBHOOK_SECRET.")
+        try:
+            verify_chatwoot(self.webhook_secret, headers, body)
+        except SignatureError as error:
+            raise InvalidRequest(401, "invalid_signature", f"Chatwoot signature rejected: {error}.") from None
         try:
             payload = json.loads(body)
         except ValueError:

@@ -742,10 +742,10 @@ async def test_chatwoots_retry_after_a_failure_is_applied_not_called_a_duplicate
     assert [c[0] for c in inbound.actions.calls] == ["agent_message"]
 
 
-async def test_without_a_secret_unsigned_events_are_accepted(actions: RecordingActions) -> None:
+async def test_without_a_secret_the_route_is_closed(actions: RecordingActions) -> None:
     async for harness in start(ChatwootAgentInput(None, actions=actions), actions):
-        status, _ = await harness.event(message_created_event(42, "hi"), unsigned=True)
-    assert status == 200 and len(actions.calls) == 1
+        status, body = await harness.event(message_created_event(42, "hi"), unsigned=True)
+    assert status == 404 and body["error"] == "not_configured" and actions.calls == []
 
 
 async def test_health(inbound: Inbound) -> None:

@@ -67,7 +67,8 @@ def test_only_known_metadata_is_kept_and_never_whole(conversation: Conversation)
     conversation.say("hello", metadata={"customer_tier": "standard", "injected": {"sender": "agent", "x": "y" * 500}})
     tracker = conversation.tracker()
     user = next(e for e in tracker["events"] if e["event"] == "user")
-    assert user["metadata"] == {"customer_tier": "standard"}
+    rasas_own = {"model_id", "assistant_id"}  # added by Rasa itself
+    assert {k: v for k, v in user["metadata"].items() if k not in rasas_own} == {"customer_tier": "standard"}
     assert "injected" not in json.dumps(tracker["slots"])
 
 

@@ -158,13 +158,13 @@ async def test_a_forged_button_click_gets_401(slack: Harness) -> None:
     assert status == 401 and slack.agent.messages == []
 
 
-async def test_without_a_signing_secret_every_request_gets_503(fake: FakeSlackApi) -> None:
+async def test_without_a_signing_secret_every_request_gets_404(fake: FakeSlackApi) -> None:
     channel = make_channel(fake, {}, secret=None)
     server, url = await serve(channel, RecordingAgent())
     try:
         harness = Harness(fake, channel, RecordingAgent(), url, {})
         status, body, _ = await harness.post(event_request("anything", message_event("hi")))
-        assert status == 503
+        assert status == 404
         assert json.loads(body) == {"error": "not_configured", "message": "Slack is not configured"}
     finally:
         server.close()

@@ -500,7 +500,7 @@ async def test_response_urls_outside_slack_are_never_called(inbound: Inbound) ->
     assert status == 200 and inbound.fake.calls("response_url") == []
 
 
-async def test_without_a_signing_secret_every_request_gets_503(fake: FakeSlackApi) -> None:
+async def test_without_a_signing_secret_every_request_gets_404(fake: FakeSlackApi) -> None:
     channel = SlackAgentsInput(None, fake.token, fake.base_url, actions=RecordingActions())
     server, url = await serve(channel)
     try:
@@ -510,7 +510,7 @@ async def test_without_a_signing_secret_every_request_gets_503(fake: FakeSlackAp
             (interactive_request("x", click(ACTION_CLAIM, fake)), "interactive"),
         ):
             status, body = await harness.post(request, path)
-            assert status == 503 and json.loads(body) == {"error": "not_configured", "message": "Slack is not configured"}
+            assert status == 404 and json.loads(body) == {"error": "not_configured", "message": "Slack is not configured"}
     finally:
         server.close()
         await server.wait_closed()

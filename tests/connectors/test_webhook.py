@@ -427,7 +427,7 @@ async def test_without_a_secret_every_event_is_refused(actions: RecordingActions
         async with aiohttp.ClientSession() as session:
             async with session.get(f"{harness.url}/webhooks/agent_webhook/") as reply:
                 health = await reply.json()
-    assert status == 503 and body["error"] == "not_configured"
+    assert status == 404 and body["error"] == "not_configured"
     assert health == {"status": "not_configured"} and actions.calls == []
 
 
