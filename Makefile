@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 RASA := .venv/bin/rasa
 
-.PHONY: install run test lint validate kb-report eval bench clean
+.PHONY: install run test lint validate kb-report eval bench fuzz clean
 
 install:
 	@./scripts/setup.sh
@@ -28,6 +28,9 @@ test: lint validate
 
 eval: install
 	@$(PY) -m scripts.evaluate
+
+fuzz: install
+	@$(PY) -m scripts.fuzz $(FUZZ_ARGS)
 
 bench: install
 	@$(PY) -m scripts.bench $(BENCH_ARGS)

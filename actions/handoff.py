@@ -40,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.attempts import reset_failures
 from actions.config import ROOT, load_escalation_rules
 from core import clock
+from core.inputs import CLIENT_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,11 @@ class ActionHandoff(Action):
         now = clock.now()
         try:
             existing = store.active_for(tracker.sender_id)
+            if existing is None and over_limit(store, config, tracker, now):
+                # Not paused: the bot keeps helping, and the earlier requests stay in the queue.
+                logger.warning("handoff: conversation %s is over its handoff limit", tracker.sender_id)
+                dispatcher.utter_message(response="utter_handoff_limit")
+                return events
             position = position_if_queued(store, tracker.get_slot("handoff_priority") or "P3")
             wait = estimate(
                 config.hours,
@@ -152,7 +158,27 @@ class ActionHandoff(Action):
             after_hours=not wait.open_now,
             told_position=wait.position,
             handoff_id=handoff_id,
+            client_key=client_key(tracker),
         )
+
+
+def client_key(tracker: Tracker) -> Any:
+    """The pseudonym of the network address the channel saw (set server-side, never by the client)."""
+    value = ((tracker.latest_message or {}).get("metadata") or {}).get(CLIENT_KEY)
+    return value if isinstance(value, str) and value else None
+
+
+def over_limit(store: Any, config: Any, tracker: Tracker, now: datetime) -> bool:
+    """Whether this client or conversation has started too many handoffs in the last hour."""
+    limits, naive = config.limits, now.replace(tzinfo=None)
+    if store.recent_handoffs(conversation_id=tracker.sender_id, within_seconds=3600, now=naive) >= (
+        limits.handoffs_per_conversation_per_hour
+    ):
+        return True
+    key = client_key(tracker)
+    return key is not None and store.recent_handoffs(client_key=key, within_seconds=3600, now=naive) >= (
+        limits.handoffs_per_client_per_hour
+    )
 
 
 def estimate_for(store: Any, config: Any, handoff_id: str, now: datetime) -> Any:

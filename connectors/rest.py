@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse
 
 from connectors.handoff import runtime
 from core.inputs import (
+    CLIENT_KEY,
     CUSTOMER_METADATA_KEYS,
     MAX_BODY_BYTES,
     ClientInputError,
@@ -76,6 +77,9 @@ class RestInput(RestInput):  # noqa: F811 - same name on purpose: it replaces th
             except ClientInputError as error:
                 return error_response(error)
 
+            key = runtime.client_key(request.remote_addr or request.ip)
+            if key:
+                metadata = {**metadata, CLIENT_KEY: key}
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(

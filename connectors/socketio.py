@@ -26,6 +26,7 @@ import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 
+import engineio
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -36,7 +37,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from connectors.handoff import runtime
-from core.inputs import CUSTOMER_METADATA_KEYS, ClientInputError, check_metadata, check_text, known_metadata
+from core.inputs import CLIENT_KEY, CUSTOMER_METADATA_KEYS, ClientInputError, check_metadata, check_text, known_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +100,19 @@ class HandoffAwareOutput(SocketIOOutput):
         await self.sio.emit(HANDOFF_STATUS_EVENT, dict(status), room=recipient_id)
 
 
+class _EngineIOServer(engineio.AsyncServer):
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        # A websocket ends with no HTTP response, which Sanic logs as an ERROR traceback on
+        # every closed tab; answer it with an empty one instead.
+        result = await super().handle_request(*args, **kwargs)
+        return response.empty() if result is None else result
+
+
+class _SocketIOServer(AsyncServer):
+    def _engineio_server_class(self) -> type:
+        return _EngineIOServer
+
+
 class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -115,7 +129,7 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
 
             manager = socketio.AsyncRedisManager(redis_url, channel=getattr(self, "redis_channel", "tandem-socketio"))
         # cors_allowed_origins=[]: Sanic's CORS (rasa run --cors) answers, not socket.io's own check.
-        return AsyncServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
+        return _SocketIOServer(async_mode="sanic", cors_allowed_origins=[], client_manager=manager)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         sio = self._server()
@@ -132,6 +146,9 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
 
         @sio.on("connect", namespace=self.namespace)
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict]) -> bool:
+            request = environ.get("sanic.request")
+            address = (request.remote_addr or request.ip) if request is not None else environ.get("REMOTE_ADDR")
+            await sio.save_session(sid, {"client_key": runtime.client_key(address)}, namespace=self.namespace)
             if not self.jwt_key:
                 return True
             from rasa.core.channels.channel import decode_bearer_token
@@ -148,7 +165,8 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
                 session_id = uuid.uuid4().hex
             # Messages of this socket belong to this session only: a client cannot write into
             # another session by naming it in a message.
-            await sio.save_session(sid, {"session_id": session_id}, namespace=self.namespace)
+            state = await sio.get_session(sid, namespace=self.namespace)
+            await sio.save_session(sid, {**state, "session_id": session_id}, namespace=self.namespace)
             if self.session_persistence:
                 entered = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(entered):
@@ -159,11 +177,13 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            bound = (await sio.get_session(sid, namespace=self.namespace)).get("session_id")
-            parsed = self._parse(sid, data, bound)
+            state = await sio.get_session(sid, namespace=self.namespace)
+            parsed = self._parse(sid, data, state.get("session_id"))
             if parsed is None:
                 return
             sender_id, text, metadata = parsed
+            if state.get("client_key"):
+                metadata = {**metadata, CLIENT_KEY: state["client_key"]}
             output = HandoffAwareOutput(sio, self.bot_message_evt)
             await relayed(UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata))
 

@@ -25,6 +25,9 @@ MAX_METADATA_BYTES = 8 * 1024
 MAX_METADATA_DEPTH = 8
 # What a customer's page may tell about the customer (the widget's data attributes); nothing else is kept.
 CUSTOMER_METADATA_KEYS = ("customer_tier", "locale", "page_url")
+# Set by the channel, never taken from the client: a pseudonym of the client's network address,
+# for per-client limits (a client-sent value of the same name is dropped with the other unknown keys).
+CLIENT_KEY = "client_key"
 # Whole request bodies: a message, its metadata and JSON overhead fit with room to spare.
 MAX_BODY_BYTES = 64 * 1024
 # Tools' webhooks (Slack, Chatwoot) carry more context per event than a chat message.

@@ -63,11 +63,23 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How many new handoffs one client may start: a flood of "talk to a human" under new
+    conversation ids must not fill the agents' queue."""
+
+    # Per network address (pseudonymous), per hour; several customers may share one address.
+    handoffs_per_client_per_hour: int = 10
+    # Per conversation, per hour (one is active at a time; this counts hand-backs and new asks).
+    handoffs_per_conversation_per_hour: int = 3
+
+
+@dataclass(frozen=True)
 class HandoffSettings:
     store_url: str
     livechat: Mapping[str, Any]
     hours: Hours
     waiting: Waiting
+    limits: Limits
     desk_tokens: Mapping[str, str]  # token -> agent name
     pseudonym_key: str
 
@@ -164,6 +176,21 @@ def parse_waiting(raw: Mapping[str, Any], path: Path) -> Waiting:
     return Waiting(**values)
 
 
+def parse_limits(raw: Mapping[str, Any], path: Path) -> Limits:
+    if not isinstance(raw, Mapping):
+        raise HandoffConfigError(f"{path}: limits: expected a mapping")
+    values = {}
+    for key, default in Limits().__dict__.items():
+        value = raw.get(key, default)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise HandoffConfigError(f"{path}: limits.{key}: must be a whole number of at least 1, got {value!r}")
+        values[key] = value
+    unknown = sorted(set(raw) - set(values))
+    if unknown:
+        raise HandoffConfigError(f"{path}: limits.{unknown[0]}: unknown setting (known: {', '.join(values)})")
+    return Limits(**values)
+
+
 def parse_desk_tokens(value: str) -> Dict[str, str]:
     tokens = {}
     for item in filter(None, (part.strip() for part in value.split(","))):
@@ -206,6 +233,7 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> HandoffSettings:
         livechat=livechat,
         hours=parse_hours(raw, settings_path),
         waiting=parse_waiting(raw.get("waiting") or {}, settings_path),
+        limits=parse_limits(raw.get("limits") or {}, settings_path),
         desk_tokens=parse_desk_tokens(tokens) if tokens else {default_desk_token(): "Support agent"},
         pseudonym_key=env.get("TANDEM_PSEUDONYM_KEY") or _local_secret("pseudonym-key"),
     )

@@ -70,6 +70,13 @@ class Relay(AgentActions):
         self._tasks.append(asyncio.ensure_future(self.dispatcher.run_forever()))
         self._tasks.append(asyncio.ensure_future(self._queue_updates_forever()))
 
+    async def stop(self) -> None:
+        """Cancel the background work before the server stops (a delivery in flight is retried later)."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def rasa_agent(self) -> Any:
         """The Rasa ``Agent`` of this server (for channels that read the tracker)."""
         return self._rasa()

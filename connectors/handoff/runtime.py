@@ -17,6 +17,8 @@ Live-chat connectors' inbound routes use ``agent_actions()``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
@@ -103,6 +105,16 @@ def relay_incoming(
     return handle
 
 
+def client_key(address: Optional[str]) -> Optional[str]:
+    """A pseudonym of a client's network address: enough to count its requests, not to find it."""
+    if not address:
+        return None
+    from connectors.handoff.config import settings
+
+    digest = hmac.new(settings().pseudonym_key.encode(), address.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+    return f"net_{digest[:24]}"
+
+
 async def _tell(message: UserMessage, response: str) -> None:
     """Say a domain response straight back on the channel the message came from."""
     from connectors.handoff.relay import relay
@@ -136,3 +148,9 @@ def start_with(blueprint: Any) -> None:
 
         speedups.apply()
         relay().start(app)
+
+    @blueprint.listener("before_server_stop")
+    async def stop_relay(app: Any, _: Any) -> None:
+        from connectors.handoff.relay import relay
+
+        await relay().stop()

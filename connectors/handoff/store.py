@@ -104,6 +104,19 @@ class OutboxRow(Base):
     __table_args__ = (Index("ix_outbox_due", "delivered_at", "failed_at", "next_attempt_at"),)
 
 
+class HandoffRequestRow(Base):
+    """Which client (a pseudonym of its network address) asked for each handoff: the per-client limit."""
+
+    __tablename__ = "handoff_requests"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    client_key = Column(String(64), nullable=False)
+    handoff_id = Column(String(64), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+    __table_args__ = (Index("ix_handoff_requests_client", "client_key", "created_at"),)
+
+
 class AgentRow(Base):
     """Desk agents seen recently: "is anybody online" for waiting estimates."""
 
@@ -216,6 +229,7 @@ class HandoffStore:
         after_hours: bool = False,
         told_position: Optional[int] = None,
         handoff_id: Optional[str] = None,
+        client_key: Optional[str] = None,
         now: Optional[datetime] = None,
     ) -> Handoff:
         """A new queued handoff and its ``handoff`` outbox item, in one transaction.
@@ -246,8 +260,30 @@ class HandoffStore:
                 updated_at=now,
             )
             session.add(row)
+            if client_key:
+                session.add(HandoffRequestRow(client_key=client_key[:64], handoff_id=handoff_id, created_at=now))
             self._enqueue(session, handoff_id, "handoff", {"packet": dict(packet)}, f"{handoff_id}:handoff", now)
             return _handoff(row)
+
+    def recent_handoffs(
+        self, *, client_key: Optional[str] = None, conversation_id: Optional[str] = None, within_seconds: float, now=None
+    ) -> int:
+        """Handoffs created within the window by one client (network address) or for one conversation."""
+        since = (now or utcnow()) - timedelta(seconds=within_seconds)
+        with self._session() as session:
+            if client_key is not None:
+                query = (
+                    select(func.count())
+                    .select_from(HandoffRequestRow)
+                    .where(HandoffRequestRow.client_key == client_key[:64], HandoffRequestRow.created_at >= since)
+                )
+            else:
+                query = (
+                    select(func.count())
+                    .select_from(HandoffRow)
+                    .where(HandoffRow.conversation_id == conversation_id, HandoffRow.created_at >= since)
+                )
+            return int(session.execute(query).scalar_one())
 
     def get(self, handoff_id: str) -> Handoff:
         with self._session() as session:

@@ -205,3 +205,62 @@ def test_every_waiting_variant_has_words(domain):
     needed += ["utter_followup_email_saved"]
     needed += [f"utter_handoff_closed_{day}" for day in ("today", "tomorrow", "later", "unknown")]
     assert [r for r in needed if r not in domain["responses"]] == []
+
+
+LIMITED_SETTINGS = """
+timezone: UTC
+business_hours: {monday: "00:00-00:00", tuesday: "00:00-00:00", wednesday: "00:00-00:00", thursday: "00:00-00:00",
+  friday: "00:00-00:00", saturday: "00:00-00:00", sunday: "00:00-00:00"}
+limits:
+  handoffs_per_client_per_hour: 2
+  handoffs_per_conversation_per_hour: 1
+"""
+
+
+def tracker_from(make_tracker, sender: str, client: str):
+    tracker = make_tracker([user_event("human please", "request_human")])
+    tracker.sender_id = sender
+    tracker.latest_message["metadata"] = {"client_key": client}
+    return tracker
+
+
+async def test_one_address_cannot_fill_the_queue_under_new_conversations(
+    make_tracker, dispatcher, domain, monkeypatch, tmp_path, pin_clock
+):
+    from datetime import datetime, timezone
+
+    clock = pin_clock(datetime(2026, 12, 8, 10, 30, tzinfo=timezone.utc))
+    limited = tmp_path / "limited.yml"
+    limited.write_text(LIMITED_SETTINGS)
+    use_settings(monkeypatch, tmp_path / "db", limited)
+    store = handoff_module.handoff_store()
+
+    for sender in ("a", "b"):
+        events = await ActionHandoff().run(dispatcher, tracker_from(make_tracker, sender, "net_attacker"), domain)
+        assert events[-1] == ConversationPaused()
+    dispatcher.messages.clear()
+    events = await ActionHandoff().run(dispatcher, tracker_from(make_tracker, "c", "net_attacker"), domain)
+    assert responses(dispatcher) == ["utter_handoff_limit"] and ConversationPaused() not in events
+    assert [h.conversation_id for h in store.queue()] == ["a", "b"]
+
+    # Someone else is served; and an hour later the address may ask again.
+    assert (await ActionHandoff().run(dispatcher, tracker_from(make_tracker, "d", "net_other"), domain))[
+        -1
+    ] == ConversationPaused()
+    clock.advance(hours=1, seconds=1)
+    assert (await ActionHandoff().run(dispatcher, tracker_from(make_tracker, "c", "net_attacker"), domain))[
+        -1
+    ] == ConversationPaused()
+
+
+async def test_a_conversation_cannot_start_handoff_after_handoff(make_tracker, dispatcher, domain, monkeypatch, tmp_path):
+    limited = tmp_path / "limited.yml"
+    limited.write_text(LIMITED_SETTINGS)
+    use_settings(monkeypatch, tmp_path / "db", limited)
+    store = handoff_module.handoff_store()
+    first = await ActionHandoff().run(dispatcher, tracker_from(make_tracker, "a", "net_1"), domain)
+    handoff_id = next(e["value"] for e in first if e["event"] == "slot" and e["name"] == "handoff_id")
+    store.close(handoff_id, "returned_to_bot")
+    dispatcher.messages.clear()
+    await ActionHandoff().run(dispatcher, tracker_from(make_tracker, "a", "net_1"), domain)
+    assert responses(dispatcher) == ["utter_handoff_limit"]

@@ -64,11 +64,15 @@ def test_oversized_and_deeply_nested_metadata_are_refused(stack: Stack) -> None:
 
 
 def test_only_known_metadata_is_kept_and_never_whole(conversation: Conversation) -> None:
-    conversation.say("hello", metadata={"customer_tier": "standard", "injected": {"sender": "agent", "x": "y" * 500}})
+    injected = {"sender": "agent", "x": "y" * 500}
+    conversation.say("hello", metadata={"customer_tier": "standard", "injected": injected, "client_key": "net_forged"})
     tracker = conversation.tracker()
     user = next(e for e in tracker["events"] if e["event"] == "user")
     rasas_own = {"model_id", "assistant_id"}  # added by Rasa itself
-    assert {k: v for k, v in user["metadata"].items() if k not in rasas_own} == {"customer_tier": "standard"}
+    metadata = {k: v for k, v in user["metadata"].items() if k not in rasas_own}
+    # The channel adds a pseudonym of the client's address for per-client limits; never the address.
+    assert metadata.pop("client_key").startswith("net_") and "127.0.0.1" not in json.dumps(tracker)
+    assert metadata == {"customer_tier": "standard"}
     assert "injected" not in json.dumps(tracker["slots"])
 
 
