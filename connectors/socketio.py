@@ -27,6 +27,7 @@ import uuid
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 
 import engineio
+import jwt
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -151,10 +152,16 @@ class SocketIOInput(RasaSocketIOInput):  # noqa: D101 - see the module docstring
             await sio.save_session(sid, {"client_key": runtime.client_key(address)}, namespace=self.namespace)
             if not self.jwt_key:
                 return True
-            from rasa.core.channels.channel import decode_bearer_token
-
             token = (auth or {}).get("token") if isinstance(auth, dict) else None
-            return bool(token and decode_bearer_token(token, self.jwt_key, self.jwt_algorithm))
+            if not isinstance(token, str) or not token:
+                logger.warning("socketio: refused a connection from %s: no token (jwt_key is set)", sid)
+                return False
+            try:
+                jwt.decode(token.removeprefix("Bearer "), self.jwt_key, algorithms=[self.jwt_algorithm])
+            except jwt.PyJWTError as error:  # a client's bad token is a refusal, not a server error
+                logger.warning("socketio: refused a connection from %s: %s", sid, type(error).__name__)
+                return False
+            return True
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:

@@ -250,6 +250,7 @@ def start_stack(
     env: Optional[dict] = None,
     livechat: Optional[dict] = None,
     api_token: Optional[str] = None,
+    credentials: Path = ROOT / "credentials.yml",
 ) -> Stack:
     """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first.
 
@@ -264,7 +265,7 @@ def start_stack(
         endpoints = write_endpoints(stack, tracker_db, livechat)
         env = {"TANDEM_ENDPOINTS": str(endpoints), **(env or {})}
         start_actions(stack, kb_url, env=env)
-        start_rasa(stack, model, endpoints, env=env)
+        start_rasa(stack, model, endpoints, env=env, credentials=credentials)
         if web:
             start_web(stack)
     except BaseException:

@@ -78,3 +78,61 @@ async def test_a_message_before_any_session_request_is_dropped(stack: Stack) -> 
         own = await client.session(str(uuid.uuid4()))
         await client.say("hi", own)
     assert user_texts(stack, named) == []
+
+
+JWT_KEY = "test-socketio-signing-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+def signed_stack(model_path, tmp_path_factory):
+    import yaml
+
+    from scripts.stack import ROOT, Ports, start_stack
+    from tests.conftest import API_TOKEN, STACK_ENV
+
+    workdir = tmp_path_factory.mktemp("socketio-jwt")
+    credentials = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    credentials["connectors.socketio.SocketIOInput"].update({"jwt_key": JWT_KEY, "jwt_method": "HS256"})
+    path = workdir / "credentials.yml"
+    path.write_text(yaml.safe_dump(credentials))
+    with start_stack(
+        model_path,
+        Ports(rasa=15805, actions=15855, web=18880),
+        workdir,
+        workdir / "tracker.db",
+        web=False,
+        kb_url=f"sqlite:///{workdir / 'kb.db'}",
+        env=STACK_ENV,
+        api_token=API_TOKEN,
+        credentials=path,
+    ) as running:
+        yield running
+
+
+@pytest.mark.parametrize("token", [None, "not-a-jwt", "forged"])
+async def test_with_a_jwt_key_only_signed_clients_connect(signed_stack: Stack, token) -> None:
+    import jwt
+
+    if token == "forged":
+        token = jwt.encode({"user": "mallory"}, "another-key-of-enough-length-000", algorithm="HS256")
+    client = socketio.AsyncClient(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        await client.connect(
+            signed_stack.rasa_url, socketio_path="socket.io", transports=["websocket"], auth={"token": token}, wait_timeout=30
+        )
+    assert all(process.poll() is None for process in signed_stack.processes)
+
+
+async def test_with_a_jwt_key_a_signed_client_is_served(signed_stack: Stack) -> None:
+    import jwt
+
+    token = jwt.encode({"user": "customer-42"}, JWT_KEY, algorithm="HS256")
+    client = Client(signed_stack)
+    await client.sio.connect(
+        signed_stack.rasa_url, socketio_path="socket.io", transports=["websocket"], auth={"token": token}, wait_timeout=30
+    )
+    try:
+        session = await client.session(str(uuid.uuid4()))
+        await client.say("hello", session)
+    finally:
+        await client.sio.disconnect()
