@@ -26,7 +26,10 @@ SECRET_KINDS = {
     CODE_LABEL: "a one-time code",
 }
 ORDER_INTENTS = frozenset(
-    "order_status order_change shipping_address return_policy refund_request refund_status invoice complaint".split()
+    (
+        "order_status delivery_period order_change order_cancel shipping_address return_policy refund_request"
+        " refund_status invoice invoice_check complaint"
+    ).split()
 )
 
 
@@ -43,10 +46,25 @@ TOPICS: Dict[str, Topic] = {
         "Where is {order} now, and when will it arrive?",
         "Look up {order} and give the customer its status and delivery date.",
     ),
+    "delivery_period": Topic(
+        "Find out when {order} will arrive",
+        "What is the expected delivery date of {order}?",
+        "Look up {order} and give the customer its expected delivery date; if it is already past, treat it as a late parcel.",
+    ),
     "order_change": Topic(
-        "Change or cancel {order}",
-        "Can {order} still be changed or cancelled?",
-        "Check whether {order} has shipped; if not, make the change and confirm it.",
+        "Change the items, sizes or quantities of {order}",
+        "Can {order} still be changed?",
+        "Check whether {order} has been packed; if not, make the change and confirm it.",
+    ),
+    "order_cancel": Topic(
+        "Cancel {order}",
+        "Can {order} still be cancelled, or does it have to be returned instead?",
+        "Check whether {order} has been packed; if not, cancel it and confirm the refund; if so, explain the free return.",
+    ),
+    "place_order": Topic(
+        "Buy something{area_on}",
+        "What stops the customer placing the order (how to order, stock, a pre-order)?",
+        "Help the customer complete the purchase; check stock or the pre-order date if an item is unavailable.",
     ),
     "shipping_address": Topic(
         "Change the delivery address of {order}",
@@ -88,6 +106,11 @@ TOPICS: Dict[str, Topic] = {
         "Which invoice does the customer need, and with which details?",
         "Send the invoice for {order}.",
     ),
+    "invoice_check": Topic(
+        "Check the amounts on the invoice for {order}",
+        "Which amount{amount_of} on the invoice for {order} does the customer question?",
+        "Compare the invoice for {order} with what was paid and refunded; explain the difference, or have billing reissue it.",
+    ),
     "account_create": Topic(
         "Create an account", "What stops the customer creating an account?", "Help the customer finish signing up."
     ),
@@ -95,6 +118,11 @@ TOPICS: Dict[str, Topic] = {
         "Change their account details",
         "Which details must change?",
         "Verify the customer's identity, then make the change.",
+    ),
+    "account_switch": Topic(
+        "Switch to another of their accounts",
+        "Which account does the customer want to use, and what stops them switching?",
+        "Help the customer sign out and back in with the other account; if they want the two joined, verify both and merge them.",
     ),
     "account_delete": Topic(
         "Delete their account",
@@ -133,6 +161,16 @@ TOPICS: Dict[str, Topic] = {
     ),
     "feedback": Topic(
         "Leave feedback", "What feedback does the customer want to give?", "Thank the customer and record the feedback."
+    ),
+    "review": Topic(
+        "Write a review{area_on}",
+        "What does the customer want to review, and what stops them?",
+        "Point the customer to 'Write a review' on the product page (once delivered), or record their review of the service.",
+    ),
+    "contact_support": Topic(
+        "Find out how to reach customer support",
+        "Which way of contacting us did the customer ask about (chat, email, call-back, opening hours), and what is it about?",
+        "Greet the customer: you are the support they were looking for. Ask what they need help with.",
     ),
 }
 UNKNOWN = Topic(
