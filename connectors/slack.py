@@ -437,7 +437,7 @@ class SlackInput(InputChannel):
         self._tasks: Set[asyncio.Task] = set()
         self._locks: Dict[str, Tuple[asyncio.Lock, int]] = {}
         if not slack_signing_secret:
-            logger.warning("slack: no signing secret (slack_signing_secret / %s); every request gets 503", ENV_SIGNING_SECRET)
+            logger.warning("slack: no signing secret (slack_signing_secret / %s); every request gets 404", ENV_SIGNING_SECRET)
 
     def __repr__(self) -> str:
         return (

@@ -401,7 +401,7 @@ class SlackAgentsInput(InputChannel):
         self._tasks: Set[asyncio.Task] = set()
         if not slack_signing_secret:
             logger.warning(
-                "slack_agents: no signing secret (slack_signing_secret / %s); every request gets 503", ENV_SIGNING_SECRET
+                "slack_agents: no signing secret (slack_signing_secret / %s); every request gets 404", ENV_SIGNING_SECRET
             )
 
     def __repr__(self) -> str:
