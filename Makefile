@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 RASA := .venv/bin/rasa
 
-.PHONY: install run test lint validate kb-report eval bench fuzz clean
+.PHONY: install run test lint validate kb-report eval bench nlu-bench fuzz clean
 
 install:
 	@./scripts/setup.sh
@@ -34,6 +34,10 @@ fuzz: install
 
 bench: install
 	@$(PY) -m scripts.bench $(BENCH_ARGS)
+
+# The intent classifier of config.yml on BANKING77, HWU64 and CLINC150 (results/nlu_bench.md).
+nlu-bench: install
+	@$(PY) -m scripts.nlu_bench $(NLU_BENCH_ARGS)
 
 clean:
 	rm -rf models var results .pytest_cache

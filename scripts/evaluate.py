@@ -107,6 +107,150 @@ def nlu_section() -> Section:
     return section
 
 
+DEV_TEST = ROOT / "tests" / "nlu" / "dev_test.yml"
+NLU_DATA = ROOT / "data" / "nlu"
+OUT_OF_SCOPE = "out_of_scope"
+HUMAN = "request_human"
+NEAR_DUPLICATE_COSINE = 0.95
+
+
+def dev_test_scores(predictions: List[Any], labels: List[str], threshold: float, ambiguity: float) -> Dict[str, Any]:
+    """The development test set's numbers from predictions (scripts.intent_pipeline.Prediction) and gold intents.
+
+    - fallback rate: in-scope messages (gold not out_of_scope) that FallbackClassifier
+      would turn into a clarifying question (confidence < threshold or top-2 margin < ambiguity);
+    - wrong but confident: messages read as another intent with confidence >= threshold;
+    - request_human recall: gold request_human read as request_human with confidence >= threshold.
+    """
+    from scripts.intent_pipeline import macro_f1
+
+    predicted = [p.intent for p in predictions]
+    right = [guess == gold for guess, gold in zip(predicted, labels, strict=True)]
+    in_scope = [p for p, gold in zip(predictions, labels, strict=True) if gold != OUT_OF_SCOPE]
+    human = [p for p, gold in zip(predictions, labels, strict=True) if gold == HUMAN]
+    return {
+        "messages": len(labels),
+        "accuracy": sum(right) / len(labels) if labels else 0.0,
+        "macro_f1": macro_f1(labels, predicted) if labels else 0.0,
+        "in_scope": len(in_scope),
+        "fallback_rate": sum(p.falls_back(threshold, ambiguity) for p in in_scope) / len(in_scope) if in_scope else 0.0,
+        "wrong_confident_rate": sum(not ok and p.confidence >= threshold for p, ok in zip(predictions, right, strict=True))
+        / max(len(labels), 1),
+        "human": len(human),
+        "human_recall": sum(p.intent == HUMAN and p.confidence >= threshold for p in human) / len(human) if human else None,
+    }
+
+
+def dev_test_section() -> Section:
+    """config.yml's intent classification trained on data/nlu, tested on the frozen development test set."""
+    from scripts.intent_pipeline import IntentModel, load_nlu, read_config
+
+    section = Section("NLU: development test set (tests/nlu/dev_test.yml)")
+    if not DEV_TEST.exists():
+        section.lines.append(f"- skipped: {DEV_TEST} does not exist")
+        return section
+    log("NLU: training config.yml's featurizer and classifier on data/nlu, testing the development test set ...")
+    config = read_config()
+    texts, labels = load_nlu(NLU_DATA)
+    test_texts, test_labels = load_nlu(DEV_TEST)
+    predictions = IntentModel(config).train(texts, labels).predict(test_texts)
+    scores = dev_test_scores(predictions, test_labels, config.threshold, config.ambiguity_threshold)
+    unknown = sorted(set(test_labels) - set(labels))
+    human = "n/a (no request_human message)" if scores["human_recall"] is None else f"{scores['human_recall']:.3f}"
+    section.lines += [
+        f"- {scores['messages']} messages, {len(set(test_labels))} intents; trained on {len(texts)} examples of data/nlu",
+        f"- accuracy: {scores['accuracy']:.3f}",
+        f"- macro avg F1: {scores['macro_f1']:.3f}",
+        f"- asked to clarify (FallbackClassifier threshold {config.threshold}, ambiguity {config.ambiguity_threshold}),"
+        f" in-scope messages: {scores['fallback_rate']:.1%} of {scores['in_scope']}",
+        f"- wrong but confident (another intent, confidence >= {config.threshold}): {scores['wrong_confident_rate']:.1%}",
+        f"- request_human recall (confidence >= {config.threshold}): {human} of {scores['human']}",
+    ]
+    if unknown:
+        section.lines.append(f"- intents with no training example: {', '.join(unknown)}")
+    misses = [(t, gold, p) for t, gold, p in zip(test_texts, test_labels, predictions, strict=True) if p.intent != gold]
+    if misses:
+        section.lines += ["", f"Misreadings ({len(misses)}; first 20: text, gold -> read as (confidence)):", ""]
+        section.lines += [f"- {t!r}: {gold} -> {p.intent} ({p.confidence:.2f})" for t, gold, p in misses[:20]]
+    return section
+
+
+def normalised(text: str) -> str:
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def near_duplicate_pairs(
+    texts: List[str], labels: List[str], vectors: Any, cosine: float = NEAR_DUPLICATE_COSINE
+) -> List[Tuple[int, int, float]]:
+    """(i, j, cosine) of examples with the same normalised text or embeddings at least ``cosine`` apart, i < j."""
+    import numpy as np
+
+    pairs: Dict[Tuple[int, int], float] = {}
+    first: Dict[str, int] = {}
+    for j, text in enumerate(texts):
+        key = normalised(text)
+        if key in first:
+            pairs[(first[key], j)] = 1.0
+        else:
+            first[key] = j
+    vectors = np.asarray(vectors, dtype=np.float32)
+    for start in range(0, len(texts), 512):
+        block = vectors[start : start + 512] @ vectors.T
+        for row, column in zip(*np.nonzero(block >= cosine), strict=True):
+            i = start + int(row)
+            if i < column:
+                pairs.setdefault((i, int(column)), float(block[row, column]))
+    # Pairs across two intents first: the same sentence teaching two answers.
+    return sorted(((i, j, c) for (i, j), c in pairs.items()), key=lambda p: (labels[p[0]] == labels[p[1]], -p[2], p[0], p[1]))
+
+
+def confused_pairs(labels: List[str], predicted: List[str], top: int = 10) -> List[Tuple[str, str, int]]:
+    """(intent, intent, count) of the intents most often read as each other, either way round."""
+    from collections import Counter
+
+    counts = Counter(tuple(sorted((gold, guess))) for gold, guess in zip(labels, predicted, strict=True) if gold != guess)
+    return [(a, b, n) for (a, b), n in counts.most_common(top)]
+
+
+def nlu_data_section() -> Section:
+    """data/nlu itself: examples per intent, near-duplicates, and what the cross-validation confuses."""
+    from collections import Counter
+
+    from scripts.fit_threshold import fit, score
+    from scripts.intent_pipeline import caching_encoder, cross_validated_predictions, load_nlu, read_config
+
+    log(f"NLU data: examples per intent, near-duplicates, in-process {FOLDS}-fold cross-validation ...")
+    config = read_config()
+    texts, labels = load_nlu(NLU_DATA)
+    encoder = caching_encoder(config)
+    predictions = cross_validated_predictions(config, texts, labels, folds=FOLDS, encoder=encoder)
+    counts = Counter(labels)
+    section = Section(f"NLU data (data/nlu: {len(texts)} examples, {len(counts)} intents)")
+    section.lines += ["| intent | examples |", "|---|---:|"]
+    section.lines += [f"| {intent} | {n} |" for intent, n in sorted(counts.items(), key=lambda item: (item[1], item[0]))]
+    pairs = near_duplicate_pairs(texts, labels, encoder.embed(texts))
+    across = sum(labels[i] != labels[j] for i, j, _ in pairs)
+    section.lines += [
+        "",
+        f"Near-duplicate pairs (same normalised text, or embedding cosine >= {NEAR_DUPLICATE_COSINE}): {len(pairs)},"
+        f" {across} of them across two intents:",
+        "",
+    ]
+    section.lines += [f"- {texts[i]!r} ({labels[i]}) ~ {texts[j]!r} ({labels[j]}): {c:.3f}" for i, j, c in pairs] or ["- none"]
+    predicted = [p.intent for p in predictions]
+    section.lines += ["", f"Most confused intent pairs ({FOLDS}-fold cross-validation, either direction):", ""]
+    section.lines += [f"- {a} / {b}: {n}" for a, b, n in confused_pairs(labels, predicted)] or ["- none"]
+    current = score(predictions, labels, config.threshold, config.ambiguity_threshold)
+    fitted = fit(predictions, labels)
+    section.lines += [
+        "",
+        "FallbackClassifier on these cross-validated predictions (scripts/fit_threshold.py):",
+        f"- config.yml: {current.describe()}",
+        f"- refitted (at most 5% of right readings asked): {fitted.describe()}",
+    ]
+    return section
+
+
 def failed_story_names(path: Path) -> List[str]:
     """Names of the stories in Rasa's failed_test_stories.yml (a lone comment when none failed)."""
     if not path.exists():
@@ -313,6 +457,8 @@ def redaction_section() -> Section:
 
 SECTIONS: List[Callable[[], Section]] = [
     nlu_section,
+    nlu_data_section,
+    dev_test_section,
     dialogue_section,
     retrieval_section,
     escalation_section,

