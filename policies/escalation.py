@@ -10,8 +10,11 @@ it was trained.
 When it escalates, the policy predicts ``action_handoff`` with confidence 1
 (its priority is above RulePolicy's) and, only if it wins, sets the slots
 ``handoff_reason``, ``handoff_priority``, ``queue`` and ``handoff_explanation``
-before the action runs. Prediction is pure: regular expressions, a VADER
-lexicon lookup and arithmetic on the (sliced) tracker; no I/O.
+before the action runs; for a risk of the catalogue (data/risks.yml) also
+``handoff_risk``: the risk, its team, why, and the customer's sentence that
+showed it (found by policies/risk_detector.py in the NLU pipeline). Prediction
+is pure: regular expressions, a VADER lexicon lookup and arithmetic on the
+(sliced) tracker; no I/O.
 """
 
 from __future__ import annotations
@@ -43,10 +46,14 @@ from policies.escalation_rules import (
 )
 
 HANDOFF_ACTION = "action_handoff"
+# Keys policies/risk_detector.py adds to a message's parse data (not imported: the policy
+# must not load the embedding model).
+RISKS_KEY = "risks"
+UNINTELLIGIBLE_KEY = "unintelligible"
 RULES_FILE = "rules.json"
 # Actions that count a failed attempt; after them the policy checks the limit.
 FAILURE_ACTIONS = {"action_not_helpful", "action_clarify", "action_answer_from_kb"}
-REQUIRED_SLOTS = ("handoff_reason", "handoff_priority", "queue", "handoff_explanation", "failed_attempts")
+REQUIRED_SLOTS = ("handoff_reason", "handoff_priority", "queue", "handoff_explanation", "failed_attempts", "handoff_risk")
 # Customer messages before the latest that the decision looks at: failed attempts
 # "in a row" and "right after an answer" need a few, and a bound keeps the cost
 # flat however long the conversation gets.
@@ -98,8 +105,7 @@ class EscalationPolicy(Policy):
         with model_storage.read_from(resource) as directory:
             raw = json.loads((Path(directory) / RULES_FILE).read_text())
         # Intents were checked at training time against the domain this model carries.
-        known = set(raw.get("intents", {})) | {i for t in (raw.get("tiers") or {}).values() for i in t["handoff_intents"]}
-        return cls(config, model_storage, resource, execution_context, rules=parse_rules(raw, known, config["rules_file"]))
+        return cls(config, model_storage, resource, execution_context, rules=parse_rules(raw, None, config["rules_file"]))
 
     def predict_action_probabilities(
         self,
@@ -125,6 +131,8 @@ def decision_events(decision: Decision) -> List[SlotSet]:
         SlotSet("queue", decision.queue),
         SlotSet("handoff_explanation", decision.explanation),
     ]
+    # Every handoff sets it, so a risk of an earlier handoff never shows on a later one.
+    events.append(SlotSet("handoff_risk", dict(decision.risk) if decision.risk else None))
     if decision.failed_attempts is not None:
         # Failed attempts the conversation showed but no action recorded: the slot says the count that led here.
         events.append(SlotSet("failed_attempts", float(decision.failed_attempts)))
@@ -176,6 +184,7 @@ def turn_of(tracker: DialogueStateTracker) -> Turn:
             actions=tuple(bot_actions),
             recorded=sum(1 for value in values if value),
             reset=any(not value for value in values),
+            unintelligible=bool(message.parse_data.get(UNINTELLIGIBLE_KEY)),
         )
         for message, bot_actions, values in reversed(messages[1:])
     )
@@ -199,6 +208,8 @@ def turn_of(tracker: DialogueStateTracker) -> Turn:
         requested_queue=next((e.get("value") for e in latest.entities or [] if e.get("entity") == "queue"), None),
         earlier=earlier,
         recorded_this_turn=recorded,
+        risks=tuple(r for r in latest.parse_data.get(RISKS_KEY) or [] if isinstance(r, dict)),
+        unintelligible=bool(latest.parse_data.get(UNINTELLIGIBLE_KEY)),
     )
 
 

@@ -16,23 +16,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
 
-import yaml
-
+from policies.risk_catalogue import PRIORITIES, Catalogue, Risk, parse_catalogue
+from policies.rules_file import Reader as _Reader
+from policies.rules_file import RulesFileError, read_yaml
 from policies.sentiment import polarity
 
-REASONS = (
+# The reasons escalation.yml itself defines; each risk of the catalogue (data/risks.yml) adds its own.
+BASE_REASONS = (
     "customer_request",
     "repeated_failure",
-    "security_risk",
-    "legal",
-    "business_impact",
     "frustration",
     "low_confidence_high_risk",
     "vip",
     "policy_boundary",
 )
-PRIORITIES = ("P1", "P2", "P3")
-QUEUES = ("billing", "security", "orders", "technical", "general")
+# The teams when no catalogue names them (rules written before the catalogue).
+DEFAULT_QUEUES = ("billing", "security", "orders", "technical", "general")
 RISKS = ("low", "medium", "high")
 AUTOMATION = ("automate", "assist", "human")
 HUMAN_REQUEST_INTENT = "request_human"
@@ -50,6 +49,7 @@ RISKY_READING_AT_LEAST = 0.25
 # message is as likely "thanks bye" as a report of a problem.
 AS_LIKELY_WITHIN = 0.1
 FALLBACK_INTENT = "nlu_fallback"
+OFF_TOPIC_INTENT = "out_of_scope"
 CLARIFY_ACTION = "action_clarify"
 # Readings that say nothing about what the customer needs help with.
 SMALL_TALK_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "chitchat", "out_of_scope"}
@@ -63,10 +63,7 @@ CONVERSATION_INTENTS = SMALL_TALK_INTENTS | {
 }
 
 
-class EscalationRulesError(ValueError):
-    def __init__(self, path: str, key: str, reason: str) -> None:
-        super().__init__(f"{path}: {key}: {reason}")
-        self.path, self.key, self.reason = path, key, reason
+EscalationRulesError = RulesFileError
 
 
 @dataclass(frozen=True)
@@ -76,15 +73,6 @@ class IntentRule:
     automation: str
     reason: Optional[str] = None
     queue: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Override:
-    name: str
-    reason: str
-    priority: str
-    queue: str
-    patterns: Tuple[re.Pattern, ...]
 
 
 @dataclass(frozen=True)
@@ -124,6 +112,8 @@ class FailureCounts:
     came_back: int = 0  # right after an answer: the same intent again, or a `came_back_patterns` phrase
     reopened: int = 0  # ... right after the customer said it was solved: the answer did not hold
     unclear_twice: int = 0  # the reply to a clarifying question is unclear as well
+    unintelligible: int = 0  # a message that resembles nothing the bot knows (policies/risk_detector.py)
+    off_topic: int = 0  # a request the shop's bot cannot help with (out_of_scope)
     came_back_patterns: Tuple[re.Pattern, ...] = ()
 
 
@@ -138,7 +128,7 @@ class ReasonRule:
 class Rules:
     defaults: IntentRule
     intents: Mapping[str, IntentRule]
-    overrides: Tuple[Override, ...]
+    catalogue: Catalogue
     frustration: Frustration
     tiers: Mapping[str, Tier]
     failed_attempt_limit: int
@@ -148,6 +138,10 @@ class Rules:
 
     def for_intent(self, intent: Optional[str]) -> IntentRule:
         return self.intents.get(intent or "", self.defaults)
+
+    @property
+    def queues(self) -> Tuple[str, ...]:
+        return tuple(self.catalogue.teams) or DEFAULT_QUEUES
 
 
 @dataclass(frozen=True)
@@ -161,6 +155,7 @@ class Exchange:
     actions: Tuple[str, ...] = ()  # the bot's actions, in order (without action_listen)
     recorded: int = 0  # failed attempts the actions recorded
     reset: bool = False  # the failed attempts were reset (problem solved)
+    unintelligible: bool = False  # resembles nothing the bot knows (policies/risk_detector.py)
 
 
 @dataclass(frozen=True)
@@ -181,6 +176,10 @@ class Turn:
     # The few customer messages before this one, oldest first (bounded: see the policy).
     earlier: Tuple[Exchange, ...] = ()
     recorded_this_turn: int = 0  # failed attempts the actions recorded since this message
+    # The catalogue's risks the detector found in this message, in catalogue order:
+    # {"risk", "evidence", "matched_by", ...} (policies/risk_detector.py).
+    risks: Tuple[Mapping[str, Any], ...] = ()
+    unintelligible: bool = False
 
 
 @dataclass(frozen=True)
@@ -190,60 +189,16 @@ class Decision:
     queue: str
     explanation: str
     failed_attempts: Optional[int] = None  # the count behind a repeated_failure, for the slot
+    # For a risk of the catalogue: what the agent sees (the handoff_risk slot, the packet's "risk").
+    risk: Optional[Mapping[str, Any]] = None
 
 
 # -- loading and validation ---------------------------------------------------------------------
 
 
-class _Reader:
-    def __init__(self, path: str) -> None:
-        self.path = path
-
-    def fail(self, key: str, reason: str) -> EscalationRulesError:
-        return EscalationRulesError(self.path, key, reason)
-
-    def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a mapping (got {type(value).__name__})")
-        return value
-
-    def get(self, data: Mapping[str, Any], name: str, key: str) -> Any:
-        if name not in data:
-            raise self.fail(f"{key}.{name}" if key else name, "missing key")
-        return data[name]
-
-    def number(self, value: Any, key: str, low: float, high: float) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise self.fail(key, f"must be a number from {low} to {high} (got {value!r})")
-        return float(value)
-
-    def integer(self, value: Any, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(key, f"must be a whole number from {low} to {high} (got {value!r})")
-        return value
-
-    def choice(self, value: Any, key: str, options: Sequence[str]) -> str:
-        if value not in options:
-            raise self.fail(key, f"must be one of {', '.join(options)} (got {value!r})")
-        return value
-
-    def pattern(self, value: Any, key: str) -> re.Pattern:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be a non-empty regular expression (got {value!r})")
-        try:
-            return re.compile(value, re.IGNORECASE)
-        except re.error as error:
-            raise self.fail(key, f"is not a valid regular expression: {error}") from None
-
-    def only(self, data: Mapping[str, Any], allowed: Set[str], key: str) -> None:
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise self.fail(
-                f"{key}.{unknown[0]}" if key else unknown[0], f"unknown key (expected one of {', '.join(sorted(allowed))})"
-            )
-
-
-def _intent_rule(r: _Reader, data: Any, key: str, defaults: Optional[IntentRule]) -> IntentRule:
+def _intent_rule(
+    r: _Reader, data: Any, key: str, defaults: Optional[IntentRule], reasons: Sequence[str], queues: Sequence[str]
+) -> IntentRule:
     data = r.mapping(data, key)
     r.only(data, {"risk", "min_confidence", "automation", "reason", "queue"}, key)
 
@@ -256,48 +211,40 @@ def _intent_rule(r: _Reader, data: Any, key: str, defaults: Optional[IntentRule]
         risk=r.choice(value("risk"), f"{key}.risk", RISKS),
         min_confidence=r.number(value("min_confidence"), f"{key}.min_confidence", 0.0, 1.0),
         automation=r.choice(value("automation"), f"{key}.automation", AUTOMATION),
-        reason=r.choice(data["reason"], f"{key}.reason", REASONS) if "reason" in data else None,
-        queue=r.choice(data["queue"], f"{key}.queue", QUEUES) if "queue" in data else None,
+        reason=r.choice(data["reason"], f"{key}.reason", reasons) if "reason" in data else None,
+        queue=r.choice(data["queue"], f"{key}.queue", queues) if "queue" in data else None,
     )
     if rule.automation != "automate" and rule.reason is None:
         raise r.fail(f"{key}.reason", f"missing key: automation '{rule.automation}' needs the reason code of its handoff")
     return rule
 
 
-def parse_rules(raw: Any, known_intents: Set[str], path: str = "data/escalation.yml") -> Rules:
+def parse_rules(
+    raw: Any, known_intents: Optional[Set[str]], path: str = "data/escalation.yml", catalogue: Optional[Catalogue] = None
+) -> Rules:
+    """The validated rules. The risk catalogue is ``catalogue`` (load_rules reads the file that
+    ``risk_catalogue`` names) or, in rules saved with a model, the catalogue embedded under that key.
+    ``known_intents`` None skips the intent checks (a saved model's were checked at training)."""
     r = _Reader(path)
     data = r.mapping(raw, "(top level)")
-    r.only(data, {"version", "defaults", "intents", "overrides", "frustration", "tiers", "failed_attempts", "reasons"}, "")
+    r.only(data, {"version", "risk_catalogue", "defaults", "intents", "frustration", "tiers", "failed_attempts", "reasons"}, "")
     if data.get("version") != 1:
         raise r.fail("version", f"must be 1 (got {data.get('version')!r})")
+    if catalogue is None:
+        embedded = r.get(data, "risk_catalogue", "")
+        if not isinstance(embedded, dict):
+            raise r.fail("risk_catalogue", "must name the risk catalogue file (data/risks.yml), read by load_rules")
+        catalogue = parse_catalogue(embedded, known_intents, f"{path} (risk_catalogue)")
+    queues = tuple(catalogue.teams) or DEFAULT_QUEUES
+    reason_codes = (*BASE_REASONS, *sorted({risk.reason for risk in catalogue.risks} - set(BASE_REASONS)))
+    known = known_intents if known_intents is not None else _intents_named(data)
 
-    defaults = _intent_rule(r, r.get(data, "defaults", ""), "defaults", None)
+    defaults = _intent_rule(r, r.get(data, "defaults", ""), "defaults", None, reason_codes, queues)
     intents = {}
     for name, rule in r.mapping(r.get(data, "intents", ""), "intents").items():
-        if name not in known_intents:
+        if name not in known:
             raise r.fail(f"intents.{name}", "unknown intent: not in domain.yml")
-        intents[name] = _intent_rule(r, rule, f"intents.{name}", defaults)
-
-    overrides = []
-    raw_overrides = r.get(data, "overrides", "")
-    if not isinstance(raw_overrides, list):
-        raise r.fail("overrides", "must be a list")
-    for i, item in enumerate(raw_overrides):
-        key = f"overrides[{i}]"
-        item = r.mapping(item, key)
-        r.only(item, {"name", "reason", "priority", "queue", "patterns"}, key)
-        patterns = r.get(item, "patterns", key)
-        if not isinstance(patterns, list) or not patterns:
-            raise r.fail(f"{key}.patterns", "must be a non-empty list of regular expressions")
-        overrides.append(
-            Override(
-                name=str(r.get(item, "name", key)),
-                reason=r.choice(r.get(item, "reason", key), f"{key}.reason", REASONS),
-                priority=r.choice(r.get(item, "priority", key), f"{key}.priority", PRIORITIES),
-                queue=r.choice(r.get(item, "queue", key), f"{key}.queue", QUEUES),
-                patterns=tuple(r.pattern(p, f"{key}.patterns[{j}]") for j, p in enumerate(patterns)),
-            )
-        )
+        intents[name] = _intent_rule(r, rule, f"intents.{name}", defaults, reason_codes, queues)
 
     f = r.mapping(r.get(data, "frustration", ""), "frustration")
     r.only(f, {"threshold", "negative_sentiment", "all_caps", "exclamations", "swearing", "repeated_contact"}, "frustration")
@@ -340,7 +287,7 @@ def parse_rules(raw: Any, known_intents: Set[str], path: str = "data/escalation.
         r.only(tier, {"frustration_threshold", "failed_attempt_limit", "priority", "handoff_intents"}, key)
         handoff_intents = r.get(tier, "handoff_intents", key)
         for intent in handoff_intents:
-            if intent not in known_intents:
+            if intent not in known:
                 raise r.fail(f"{key}.handoff_intents", f"unknown intent {intent!r}: not in domain.yml")
         tiers[str(name)] = Tier(
             frustration_threshold=r.number(r.get(tier, "frustration_threshold", key), f"{key}.frustration_threshold", 0.1, 5.0),
@@ -359,36 +306,58 @@ def parse_rules(raw: Any, known_intents: Set[str], path: str = "data/escalation.
     # Without `counts` (rules written before them) only the actions count failed attempts.
     counts = r.mapping(attempts.get("counts", {}), "failed_attempts.counts")
     names = ("not_helpful", "came_back", "reopened", "unclear_twice")
-    r.only(counts, set(names), "failed_attempts.counts")
+    optional = ("unintelligible", "off_topic")  # added later: 0 when absent
+    r.only(counts, {*names, *optional}, "failed_attempts.counts")
     weights = {
         name: r.integer(r.get(counts, name, "failed_attempts.counts"), f"failed_attempts.counts.{name}", 0, 10)
-        for name in (names if counts else ())
+        for name in ((*names, *(n for n in optional if n in counts)) if counts else ())
     }
     failures = FailureCounts(**weights, came_back_patterns=came_back_patterns)
 
     reasons = {}
     raw_reasons = r.mapping(r.get(data, "reasons", ""), "reasons")
-    for name in REASONS:
+    for name in BASE_REASONS:
         key = f"reasons.{name}"
         item = r.mapping(r.get(raw_reasons, name, "reasons"), key)
         reasons[name] = ReasonRule(
             priority=r.choice(r.get(item, "priority", key), f"{key}.priority", PRIORITIES),
-            queue=r.choice(r.get(item, "queue", key), f"{key}.queue", QUEUES),
+            queue=r.choice(r.get(item, "queue", key), f"{key}.queue", queues),
             explanation=str(r.get(item, "explanation", key)),
         )
-    r.only(raw_reasons, set(REASONS), "reasons")
-    return Rules(defaults, intents, tuple(overrides), frustration, tiers, limit, reasons, source=data, failures=failures)
+    r.only(raw_reasons, set(BASE_REASONS), "reasons")
+    for risk in catalogue.risks:
+        # A risk that borrows a base reason (an unsure reading of a money worry) keeps its explanation.
+        explanation = RISK_EXPLANATION.format(risk=risk.name.replace("_", " "), why=risk.why, detail="{detail}")
+        reasons.setdefault(risk.reason, ReasonRule(risk.priority, risk.team, explanation))
+    for name, rule in intents.items():
+        if rule.reason is not None and rule.reason not in reasons:
+            raise r.fail(f"intents.{name}.reason", f"unknown reason {rule.reason!r}: not in reasons nor the risk catalogue")
+    source = {**data, "risk_catalogue": dict(catalogue.source)}
+    return Rules(defaults, intents, catalogue, frustration, tiers, limit, reasons, source=source, failures=failures)
+
+
+# What the agent reads for a risk: the catalogue's why, then the customer's words that showed it.
+RISK_EXPLANATION = "Escalated because of {risk}: {why} The customer wrote: {detail}"
+
+
+def _intents_named(data: Mapping[str, Any]) -> Set[str]:
+    """Every intent the rules name (a saved model's rules were checked against its domain when trained)."""
+    named = set((data.get("intents") or {}).keys())
+    for tier in (data.get("tiers") or {}).values():
+        named |= set((tier or {}).get("handoff_intents") or [])
+    return named
 
 
 def load_rules(path: Path, known_intents: Set[str]) -> Rules:
+    """escalation.yml and the risk catalogue its ``risk_catalogue`` names (relative to it), validated."""
     shown = str(path)
-    try:
-        raw = yaml.safe_load(path.read_text())
-    except OSError as error:
-        raise EscalationRulesError(shown, "(file)", f"cannot be read: {error}") from None
-    except yaml.YAMLError as error:
-        raise EscalationRulesError(shown, "(syntax)", f"is not valid YAML: {error}") from None
-    return parse_rules(raw, known_intents, shown)
+    raw = read_yaml(path)
+    catalogue_name = raw.get("risk_catalogue") if isinstance(raw, dict) else None
+    if not isinstance(catalogue_name, str) or not catalogue_name:
+        raise EscalationRulesError(shown, "risk_catalogue", "missing key: the file name of the risk catalogue (risks.yml)")
+    catalogue_path = path.parent / catalogue_name
+    catalogue = parse_catalogue(read_yaml(catalogue_path), known_intents, str(catalogue_path))
+    return parse_rules(raw, known_intents, shown, catalogue)
 
 
 # -- signals and the decision -------------------------------------------------------------------
@@ -425,6 +394,7 @@ def _decision(
     priority: Optional[str] = None,
     queue: Optional[str] = None,
     failed_attempts: Optional[int] = None,
+    risk: Optional[Mapping[str, Any]] = None,
 ) -> Decision:
     base = rules.reasons[reason]
     tier = rules.tiers.get(turn.tier or "")
@@ -433,7 +403,9 @@ def _decision(
         chosen = tier.priority
     intent_label = (turn.intent or "this topic").replace("_", " ")
     explanation = base.explanation.format(intent=intent_label, detail=detail)
-    return Decision(reason, chosen, queue or rules.for_intent(turn.intent).queue or base.queue, explanation, failed_attempts)
+    return Decision(
+        reason, chosen, queue or rules.for_intent(turn.intent).queue or base.queue, explanation, failed_attempts, risk
+    )
 
 
 # -- failed attempts the conversation shows ------------------------------------------------------
@@ -479,6 +451,7 @@ def failure_weight(
     confidence: float,
     readings: Sequence[Tuple[str, float]],
     earlier: Sequence[Exchange],
+    unintelligible: bool = False,
 ) -> int:
     """How many failed attempts this customer message shows, given the exchanges before it (oldest first).
 
@@ -486,12 +459,31 @@ def failure_weight(
     - right after an answer: "not helpful" (also as NLU's likeliest reading when
       it is unsure), the same intent again, or a phrase saying the problem is
       still there or back (``not_helpful``, ``came_back``);
-    - the same, right after the customer said the answer solved it (``reopened``).
+    - the same, right after the customer said the answer solved it (``reopened``);
+    - a message that resembles nothing the bot knows, or a request it cannot help
+      with at all (``unintelligible``, ``off_topic``).
     """
     counts = rules.failures
     payload = text.startswith("/")
     words = "" if payload else text
     previous = earlier[-1] if earlier else None
+    # Nothing the bot could act on: the customer tried and the bot could not follow.
+    lost = max(
+        counts.unintelligible if unintelligible and not payload else 0, counts.off_topic if intent == OFF_TOPIC_INTENT else 0
+    )
+    return max(lost, _weight_after_answer(counts, words, payload, intent, confidence, readings, earlier, previous))
+
+
+def _weight_after_answer(
+    counts: FailureCounts,
+    words: str,
+    payload: bool,
+    intent: Optional[str],
+    confidence: float,
+    readings: Sequence[Tuple[str, float]],
+    earlier: Sequence[Exchange],
+    previous: Optional[Exchange],
+) -> int:
     if (
         previous is not None
         and previous.intent == FALLBACK_INTENT
@@ -519,7 +511,7 @@ def failure_weight(
 
 def _exchange_weight(rules: Rules, earlier: Sequence[Exchange], index: int) -> int:
     e = earlier[index]
-    return failure_weight(rules, e.text, e.intent, e.confidence, e.readings, earlier[:index])
+    return failure_weight(rules, e.text, e.intent, e.confidence, e.readings, earlier[:index], e.unintelligible)
 
 
 def pending_failures(rules: Rules, earlier: Sequence[Exchange]) -> int:
@@ -533,7 +525,9 @@ def pending_failures(rules: Rules, earlier: Sequence[Exchange]) -> int:
 
 
 def _latest_weight(rules: Rules, turn: Turn) -> int:
-    return failure_weight(rules, turn.text, turn.intent, turn.confidence, list(turn.ranking)[:2], turn.earlier)
+    return failure_weight(
+        rules, turn.text, turn.intent, turn.confidence, list(turn.ranking)[:2], turn.earlier, turn.unintelligible
+    )
 
 
 def _likeliest_readings(turn: Turn) -> Sequence[Tuple[str, float]]:
@@ -585,6 +579,31 @@ def _assisted_intent(rules: Rules, turn: Turn) -> Optional[str]:
     return None
 
 
+def _risk_found(rules: Rules, turn: Turn) -> Optional[Tuple[Risk, Mapping[str, Any]]]:
+    """The first risk of the catalogue the detector found in the message that applies to this customer."""
+    for signal in turn.risks:
+        risk = rules.catalogue.risk(str(signal.get("risk")))
+        if risk is not None and risk.applies_to(turn.tier) and signal.get("evidence"):
+            return risk, signal
+    return None
+
+
+def risk_record(risk: Risk, signal: Mapping[str, Any]) -> Dict[str, Any]:
+    """What the agent needs to know about the risk (the handoff_risk slot; the packet's "risk")."""
+    record: Dict[str, Any] = {
+        "name": risk.name,
+        "team": risk.team,
+        "why": risk.why,
+        "evidence": str(signal["evidence"]),
+        "matched_by": str(signal.get("matched_by") or "keyword"),
+        "gentle": risk.gentle,
+    }
+    if risk.respond_within_days is not None:
+        record["respond_within_days"] = risk.respond_within_days
+        record["statutory_note"] = risk.statutory_note
+    return record
+
+
 def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     """The escalation for this turn, or None when the bot should carry on. First match wins."""
     tier = rules.tiers.get(turn.tier or "")
@@ -599,14 +618,16 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         return None
 
     if turn.intent == HUMAN_REQUEST_INTENT:
-        queue = turn.requested_queue if turn.requested_queue in QUEUES else None
+        queue = turn.requested_queue if turn.requested_queue in rules.queues else None
         return _decision(rules, "customer_request", turn, "a person", queue=queue)
 
     words = "" if turn.text.startswith("/") else turn.text  # button payloads carry no customer words
-    for override in rules.overrides:
-        match = next((m for p in override.patterns if (m := p.search(words))), None)
-        if match:
-            return _decision(rules, override.reason, turn, f'"{match.group(0)}"', override.priority, override.queue)
+    found = _risk_found(rules, turn)
+    if found is not None:
+        risk, signal = found
+        return _decision(
+            rules, risk.reason, turn, f'"{signal["evidence"]}"', risk.priority, risk.team, risk=risk_record(risk, signal)
+        )
 
     rule = rules.for_intent(turn.intent)
     if rule.automation == "human" and turn.confidence >= rule.min_confidence:
@@ -621,7 +642,9 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
 
     signals = frustration_signals(rules.frustration, words, turn.sentiment)
     threshold = tier.frustration_threshold if tier else rules.frustration.threshold
-    if sum(signals.values()) >= threshold:
+    # Small talk is not a grievance ("tell me a joke", "you're a funny bot"): only a negative one counts.
+    small_talk = turn.intent in SMALL_TALK_INTENTS and "negative sentiment" not in signals
+    if sum(signals.values()) >= threshold and not small_talk:
         return _decision(rules, "frustration", turn, ", ".join(signals))
 
     # A tier hands off its intents at once; when NLU is unsure (nlu_fallback), rather

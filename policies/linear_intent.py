@@ -101,7 +101,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         # trained before dense features existed, which used none.
         self._model = model
         self._sentiment = self.config["sentiment_features"]
-        self._scorer = _Scorer(model, self._sentiment) if model is not None else None
+        self._scorer = Scorer(model, self._sentiment) if model is not None else None
 
     @classmethod
     def create(
@@ -116,9 +116,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     # -- training ---------------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         labels = [m.get(INTENT) for m in examples]
         if len(set(labels)) < 2:
@@ -126,23 +123,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 f"LinearIntentClassifier needs examples of at least two intents to learn from; "
                 f"the training data has {len(set(labels))}."
             )
-        texts = [m.get(TEXT) for m in examples]
         dense = self._training_dense_features(examples)
-        words = TfidfVectorizer(ngram_range=tuple(self.config["word_ngram_range"]), sublinear_tf=True)
-        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(self.config["char_ngram_range"]), sublinear_tf=True)
-        words.fit(texts)
-        chars.fit(texts)
-        model: Dict[str, Any] = {"words": words, "chars": chars}
-        if dense is not None:
-            model["dense_scale"] = float(self.config["dense_scale"])
-            model["dense_dimension"] = int(dense.shape[1])
-        classifier = LogisticRegression(
-            C=self.config["C"], max_iter=self.config["max_iter"], random_state=self.config["random_state"]
-        )
-        classifier.fit(self._features(texts, model, dense), labels)
-        model["classifier"] = classifier
+        model = fit_model([m.get(TEXT) for m in examples], labels, dense, self.config)
         self._model = model
-        self._scorer = _Scorer(model, self._sentiment)
+        self._scorer = Scorer(model, self._sentiment)
         self._persist()
         return self._resource
 
@@ -218,19 +202,49 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
-    def _features(self, texts: Sequence[str], model: Dict[str, Any], dense: Optional[np.ndarray] = None) -> csr_matrix:
-        """Rows of [word TF-IDF | char TF-IDF | sentiment | dense_scale x dense], as the model was trained."""
-        blocks = [model["words"].transform(texts), model["chars"].transform(texts)]
-        if self._sentiment:
-            blocks.append(csr_matrix(np.array([sentiment_row(text) for text in texts])))
-        if model.get("dense_dimension"):
-            if dense is None or dense.shape != (len(texts), model["dense_dimension"]):
-                raise LinearIntentClassifierError("LinearIntentClassifier: this model needs the texts' dense features")
-            blocks.append(csr_matrix(model["dense_scale"] * np.asarray(dense, dtype=np.float64)))
-        return hstack(blocks, format="csr")
+
+def fit_model(
+    texts: Sequence[str], labels: Sequence[str], dense: Optional[np.ndarray], config: Dict[str, Any], class_weight: Any = None
+) -> Dict[str, Any]:
+    """TF-IDF vectorizers and the logistic regression over [words | chars | sentiment | dense_scale x dense].
+
+    ``config`` holds the classifier's keys (validate_config); ``dense`` is None
+    or one row per text. Also used by policies/risk_detector.py (with
+    ``class_weight="balanced"``: a few examples per risk against thousands of
+    ordinary messages).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    words = TfidfVectorizer(ngram_range=tuple(config["word_ngram_range"]), sublinear_tf=True)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=tuple(config["char_ngram_range"]), sublinear_tf=True)
+    words.fit(texts)
+    chars.fit(texts)
+    model: Dict[str, Any] = {"words": words, "chars": chars}
+    if dense is not None:
+        model["dense_scale"] = float(config["dense_scale"])
+        model["dense_dimension"] = int(dense.shape[1])
+    classifier = LogisticRegression(
+        C=config["C"], max_iter=config["max_iter"], random_state=config["random_state"], class_weight=class_weight
+    )
+    classifier.fit(feature_rows(texts, model, config["sentiment_features"], dense), labels)
+    model["classifier"] = classifier
+    return model
 
 
-class _Scorer:
+def feature_rows(texts: Sequence[str], model: Dict[str, Any], sentiment: bool, dense: Optional[np.ndarray] = None) -> csr_matrix:
+    """Rows of [word TF-IDF | char TF-IDF | sentiment | dense_scale x dense], as the model is trained."""
+    blocks = [model["words"].transform(texts), model["chars"].transform(texts)]
+    if sentiment:
+        blocks.append(csr_matrix(np.array([sentiment_row(text) for text in texts])))
+    if model.get("dense_dimension"):
+        if dense is None or dense.shape != (len(texts), model["dense_dimension"]):
+            raise LinearIntentClassifierError("LinearIntentClassifier: this model needs the texts' dense features")
+        blocks.append(csr_matrix(model["dense_scale"] * np.asarray(dense, dtype=np.float64)))
+    return hstack(blocks, format="csr")
+
+
+class Scorer:
     """The trained model's class probabilities for one text, without scikit-learn's per-call overhead.
 
     ``predict_proba`` on a freshly transformed sparse row spends most of its time

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # What `rasa train --data` reads, and everything else the model depends on.
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
-TRAINING_INPUTS = ["domain.yml", *TRAINING_DATA, "data/escalation.yml", "policies"]
+TRAINING_INPUTS = ["domain.yml", *TRAINING_DATA, "data/escalation.yml", "data/risks.yml", "policies"]
 
 
 def input_files(config: Path) -> list[Path]:

@@ -20,7 +20,7 @@ for a webhook or a chat note.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit, urlunsplit
 
@@ -32,11 +32,12 @@ from actions.packet.signals import sentiment_of, urgent_sentences
 from actions.packet.steps import steps_tried
 from actions.packet.summary import summarize
 from actions.packet.validate import PACKET_SCHEMA_ID
-from policies.escalation_rules import PRIORITIES, QUEUES, REASONS, Rules
+from policies.escalation_rules import PRIORITIES, Rules
 
 DEFAULT_REASON = "customer_request"
 DEFAULT_PRIORITY = "P3"
 DEFAULT_QUEUE = "general"
+MATCHED_BY = ("keyword", "meaning")  # policies/risk_detector.py
 VERDICTS = ("shown", "solved", "not_it")  # actions/knowledge_base.py: SHOWN, SOLVED, NOT_IT
 MAX_INTENTS = 3
 MAX_TRANSCRIPT = 200
@@ -51,6 +52,7 @@ BOOKKEEPING_SLOTS = frozenset(
         "handoff_reason",
         "handoff_priority",
         "handoff_explanation",
+        "handoff_risk",
         "queue",
         "requested_slot",
         "session_started_metadata",
@@ -141,7 +143,7 @@ def _customer(tracker: Tracker, conversation: Conversation, pseudonym_key: str, 
 
 def _reason(tracker: Tracker, rules: Rules, secrets: Secrets) -> Dict[str, str]:
     code = tracker.get_slot("handoff_reason")
-    if code not in REASONS:
+    if code not in rules.reasons:
         code, explanation = DEFAULT_REASON, None  # no (valid) decision: a stale explanation would mislead
     else:
         explanation = _text_or_none(tracker.get_slot("handoff_explanation"), MAX_FIELD_CHARS, secrets)
@@ -149,6 +151,25 @@ def _reason(tracker: Tracker, rules: Rules, secrets: Secrets) -> Dict[str, str]:
         template = rules.reasons[code].explanation if code in rules.reasons else ""
         explanation = template if template and "{" not in template else f"Escalated because of {code.replace('_', ' ')}."
     return {"code": code, "explanation": explanation}
+
+
+def _risk(value: Any, rules: Rules, now: datetime, secrets: Secrets) -> Optional[Dict[str, Any]]:
+    """The risk behind the handoff (the policy's handoff_risk slot), with the deadline a legal clock sets."""
+    if not isinstance(value, dict) or rules.catalogue.risk(str(value.get("name"))) is None:
+        return None
+    risk = rules.catalogue.risk(str(value["name"]))
+    record: Dict[str, Any] = {
+        "name": risk.name,
+        "team": risk.team,
+        "why": risk.why,
+        "evidence": _text_or_none(value.get("evidence"), MAX_FIELD_CHARS, secrets) or "",
+        "matched_by": _choice(value.get("matched_by"), MATCHED_BY, "keyword"),
+        "gentle": risk.gentle,
+    }
+    if risk.respond_within_days is not None:
+        record["respond_by"] = iso(now + timedelta(days=risk.respond_within_days))
+        record["statutory_note"] = risk.statutory_note
+    return record
 
 
 def _choice(value: Any, options: Tuple[str, ...], default: str) -> str:
@@ -225,7 +246,8 @@ def build_packet(
         "customer": _customer(tracker, conversation, pseudonym_key, secrets),
         "reason": _reason(tracker, rules, secrets),
         "priority": _choice(tracker.get_slot("handoff_priority"), PRIORITIES, DEFAULT_PRIORITY),
-        "queue": _choice(tracker.get_slot("queue"), QUEUES, DEFAULT_QUEUE),
+        "queue": _choice(tracker.get_slot("queue"), rules.queues, DEFAULT_QUEUE),
+        "risk": _risk(tracker.get_slot("handoff_risk"), rules, now, secrets),
         "intents": _intents(conversation),
         "entities": _entities(conversation, secrets),
         "slots": _slots(slots, secrets),

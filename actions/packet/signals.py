@@ -2,7 +2,9 @@
 
 The agent should see the same signals the policy acted on, so sentiment is
 the policy's VADER compound score and urgent sentences are the ones that
-match an override pattern or a frustration signal of ``data/escalation.yml``.
+match a risk keyword of ``data/risks.yml`` or a frustration signal of
+``data/escalation.yml`` (the sentence a risk was found in by meaning is the
+packet's ``risk.evidence``).
 Mildly negative wording alone ("payment failed" scores -0.51) is not urgent:
 a sentence whose only signal is negative sentiment must be strongly negative
 (``STRONGLY_NEGATIVE``). Button clicks carry no words and are skipped, as the
@@ -47,7 +49,7 @@ def sentiment_of(turns: Sequence[CustomerTurn]) -> Dict[str, Any]:
 
 
 def _urgent(rules: Rules, text: str) -> bool:
-    if any(p.search(text) for override in rules.overrides for p in override.patterns):
+    if any(risk.keyword_in(text) for risk in rules.catalogue.risks):
         return True
     compound = sentiment(text)
     signals = frustration_signals(rules.frustration, text, compound)
@@ -55,7 +57,7 @@ def _urgent(rules: Rules, text: str) -> bool:
 
 
 def urgent_sentences(rules: Rules, turns: Sequence[CustomerTurn]) -> List[str]:
-    """The customer's sentences, verbatim, that match an override or a frustration signal (not yet redacted).
+    """The customer's sentences, verbatim, that match a risk keyword or a frustration signal (not yet redacted).
 
     Patterns may span sentences ("orders ... I never placed"): when the whole
     message matches but no single sentence does, the whole message is kept.

@@ -15,7 +15,7 @@ def test_a_broken_escalation_file_is_a_config_error(tmp_path):
     rules = tmp_path / "escalation.yml"
     rules.write_text("version: 1\n")
 
-    with pytest.raises(ConfigError, match="defaults: missing key"):
+    with pytest.raises(ConfigError, match="risk_catalogue: missing key"):
         ActionSettings.from_env({"TANDEM_ESCALATION_RULES": str(rules)})
 
 

@@ -194,9 +194,13 @@ async def test_a_rating_that_is_not_one_of_the_buttons_asks_again(make_tracker, 
 
 
 def test_every_reason_has_its_own_words(domain):
-    from policies.escalation_rules import REASONS
+    """Every reason, each risk of the catalogue included, tells the customer what happens in its own words."""
+    from pathlib import Path
 
-    missing = [r for r in REASONS if r != "customer_request" and f"utter_handoff_{r}" not in domain["responses"]]
+    from actions.config import load_escalation_rules
+
+    reasons = load_escalation_rules(Path("data/escalation.yml")).reasons
+    missing = [r for r in reasons if r != "customer_request" and f"utter_handoff_{r}" not in domain["responses"]]
     assert missing == []
 
 

@@ -4,7 +4,6 @@ import copy
 from dataclasses import replace
 
 import pytest
-import yaml
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -13,15 +12,10 @@ from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, Use
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from policies.escalation import EscalationPolicy
-from policies.escalation_rules import EscalationRulesError, Exchange, Turn, decide, parse_rules, sentiment
+from policies.escalation_rules import EscalationRulesError, Exchange, Turn, decide, load_rules, parse_rules, sentiment
 from scripts.stack import ROOT
 
 RULES_FILE = ROOT / "data" / "escalation.yml"
-
-
-@pytest.fixture(scope="module")
-def raw_rules():
-    return yaml.safe_load(RULES_FILE.read_text())
 
 
 @pytest.fixture(scope="module")
@@ -30,8 +24,20 @@ def rasa_domain():
 
 
 @pytest.fixture(scope="module")
+def raw_rules(rasa_domain):
+    """The rules as a model saves them: escalation.yml with the risk catalogue embedded."""
+    return copy.deepcopy(load_rules(RULES_FILE, set(rasa_domain.intents)).source)
+
+
+@pytest.fixture(scope="module")
 def rules(raw_rules, rasa_domain):
     return parse_rules(raw_rules, set(rasa_domain.intents))
+
+
+def decide_on(rules, given):
+    """decide() on a turn whose risks are what the detector's keywords find (meaning: tests/policies/test_risk_detector.py)."""
+    words = "" if given.text.startswith("/") else given.text
+    return decide(rules, replace(given, risks=tuple(rules.catalogue.keyword_matches(words))))
 
 
 def broken(raw, path, value):
@@ -50,14 +56,13 @@ def broken(raw, path, value):
     ("path", "value", "key", "reason"),
     [
         (("intents", "made_up_intent"), {"risk": "low"}, "intents.made_up_intent", "unknown intent"),
-        (("overrides", 0, "patterns", 0), "(unclosed", "overrides[0].patterns[0]", "not a valid regular expression"),
         (("intents", "account_takeover", "min_confidence"), 1.5, "intents.account_takeover.min_confidence", "from 0.0 to 1.0"),
         (("frustration", "threshold"), -1, "frustration.threshold", "must be a number"),
         (("failed_attempts", "limit"), KeyError, "failed_attempts.limit", "missing key"),
-        (("reasons", "legal"), KeyError, "reasons.legal", "missing key"),
+        (("reasons", "vip"), KeyError, "reasons.vip", "missing key"),
         (("intents", "complaint", "automation"), "auto", "intents.complaint.automation", "must be one of"),
         (("tiers", "vip", "priority"), "urgent", "tiers.vip.priority", "must be one of"),
-        (("overrides", 0, "reason"), "angry", "overrides[0].reason", "must be one of"),
+        (("intents", "complaint", "reason"), "angry", "intents.complaint.reason", "must be one of"),
         (("defaults", "colour"), "red", "defaults.colour", "unknown key"),
         (("failed_attempts", "counts", "reopened"), -1, "failed_attempts.counts.reopened", "whole number"),
         (("failed_attempts", "counts", "unclear"), 1, "failed_attempts.counts.unclear", "unknown key"),
@@ -65,7 +70,6 @@ def broken(raw, path, value):
     ],
     ids=[
         "unknown-intent",
-        "bad-pattern",
         "confidence-out-of-range",
         "threshold-out-of-range",
         "missing-limit",
@@ -99,9 +103,9 @@ def turn(text="", intent="order_status", confidence=0.95, **kwargs):
         (turn("can i talk to someone", "request_human"), "customer_request", "P2", "general"),
         (turn("i didnt request this password reset", "login_problem"), "security_risk", "P1", "security"),
         (turn("someone changed my email", "account_edit"), "security_risk", "P1", "security"),
-        (turn("my lawyer will hear about this", "complaint"), "legal", "P1", "general"),
-        (turn("i will file a chargeback", "refund_status"), "legal", "P1", "general"),
-        (turn("this is stopping payroll for 40 people", "payment_failed"), "business_impact", "P1", "technical"),
+        (turn("my lawyer will hear about this", "complaint"), "legal", "P1", "legal"),
+        (turn("i will file a chargeback", "refund_status"), "legal", "P1", "legal"),
+        (turn("this is stopping payroll for 40 people", "payment_failed"), "business_impact", "P1", "business"),
         (turn("WHY IS MY ORDER STILL NOT HERE!!!", "order_status"), "frustration", "P2", "general"),
         (turn("unknown login", "account_takeover", 0.97), "security_risk", "P1", "security"),
         (
@@ -147,7 +151,7 @@ def turn(text="", intent="order_status", confidence=0.95, **kwargs):
     ],
 )
 def test_escalates_with_one_reason(rules, given, reason, priority, queue):
-    decision = decide(rules, given)
+    decision = decide_on(rules, given)
 
     assert (decision.reason, decision.priority, decision.queue) == (reason, priority, queue)
     assert decision.explanation.startswith("Escalated because")
@@ -181,7 +185,7 @@ def test_escalates_with_one_reason(rules, given, reason, priority, queue):
     ],
 )
 def test_routine_cases_stay_with_the_bot(rules, given):
-    assert decide(rules, given) is None
+    assert decide_on(rules, given) is None
 
 
 def test_decision_is_fast_enough_to_run_on_every_message(rules):
@@ -199,18 +203,23 @@ def make_policy(tmp_path, rasa_domain, rules_file=RULES_FILE):
     return policy, config, storage, resource, context
 
 
-def conversation(rasa_domain, *messages, tier=None):
+def conversation(rasa_domain, *messages, tier=None, catalogue=None):
+    """A tracker of these (text, intent) messages; with a catalogue, each carries the risks its keywords show,
+    as policies/risk_detector.py puts them into the parse data."""
     events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
     for text, intent in messages:
         metadata = {"customer_tier": tier} if tier else {}
-        events += [UserUttered(text, {"name": intent, "confidence": 0.95}, metadata=metadata)]
+        parse_data = {"risks": catalogue.keyword_matches(text)} if catalogue else None
+        events += [UserUttered(text, {"name": intent, "confidence": 0.95}, parse_data=parse_data, metadata=metadata)]
     return DialogueStateTracker.from_events("c", events, rasa_domain.slots)
 
 
 def test_persist_then_load_gives_identical_predictions(tmp_path, rasa_domain):
     policy, config, storage, resource, context = make_policy(tmp_path, rasa_domain)
     loaded = EscalationPolicy.load(config, storage, resource, context)
-    tracker = conversation(rasa_domain, ("i didn't request this password reset", "login_problem"))
+    tracker = conversation(
+        rasa_domain, ("i didn't request this password reset", "login_problem"), catalogue=policy.rules.catalogue
+    )
 
     first = policy.predict_action_probabilities(tracker, rasa_domain)
     second = loaded.predict_action_probabilities(tracker, rasa_domain)
@@ -234,6 +243,7 @@ def test_empty_tracker_gives_a_well_formed_prediction(tmp_path, rasa_domain):
 def test_a_bad_rules_file_fails_training(tmp_path, rasa_domain):
     rules_file = tmp_path / "escalation.yml"
     rules_file.write_text(RULES_FILE.read_text().replace("account_takeover: {", "acount_takeover: {"))
+    (tmp_path / "risks.yml").write_text((ROOT / "data" / "risks.yml").read_text())
 
     with pytest.raises(EscalationRulesError, match="intents.acount_takeover: unknown intent"):
         make_policy(tmp_path / "model", rasa_domain, rules_file)
@@ -511,3 +521,101 @@ def test_the_policy_reads_earlier_messages_and_records_the_count(tmp_path, rasa_
     assert prediction.probabilities[rasa_domain.index_for_action("action_handoff")] == 1.0
     assert SlotSet("handoff_reason", "repeated_failure") in prediction.optional_events
     assert SlotSet("failed_attempts", 2.0) in prediction.optional_events
+
+
+# -- the risk catalogue (data/risks.yml) ----------------------------------------------------------
+
+
+def found(risk, evidence, matched_by="meaning"):
+    """A risk as policies/risk_detector.py reports it in the parse data."""
+    return {"risk": risk, "evidence": evidence, "matched_by": matched_by, "confidence": 0.9}
+
+
+def test_a_risk_found_by_meaning_goes_to_its_team_with_the_evidence(rules):
+    sentence = "the hoverboard started popping while it charged"
+    decision = decide(rules, turn(f"hi. {sentence}", "complaint", risks=(found("product_safety", sentence),)))
+
+    assert (decision.reason, decision.priority, decision.queue) == ("product_safety", "P1", "safety")
+    assert decision.risk["evidence"] == sentence and decision.risk["matched_by"] == "meaning"
+    assert decision.risk["why"] == rules.catalogue.risk("product_safety").why
+    assert sentence in decision.explanation
+
+
+def test_the_first_risk_in_catalogue_order_wins(rules):
+    both = (found("product_safety", "it burnt my hand"), found("legal", "my solicitor will write"))
+    assert decide(rules, turn("...", "complaint", risks=both)).reason == "product_safety"
+
+
+def test_a_tier_only_risk_applies_to_that_tier_only(rules):
+    double = (found("vip_billing", "you charged us twice for the desks"),)
+    assert decide(rules, turn("you charged us twice", "invoice_check", risks=double, tier="enterprise")).reason == "vip_billing"
+    assert decide(rules, turn("you charged us twice", "invoice_check", risks=double)) is None
+
+
+def test_a_data_protection_request_carries_its_statutory_clock(rules):
+    decision = decide(
+        rules, turn("send me all the data you hold on me", "account_delete", risks=(found("data_protection", "x"),))
+    )
+
+    assert decision.queue == "privacy"
+    assert decision.risk["respond_within_days"] == 30 and decision.risk["statutory_note"]
+
+
+def test_a_vulnerable_customer_is_marked_for_a_gentle_handoff(rules):
+    decision = decide(rules, turn("my husband died", "account_delete", risks=(found("vulnerable_customer", "my husband died"),)))
+
+    assert (decision.reason, decision.queue, decision.risk["gentle"]) == ("vulnerable_customer", "care", True)
+
+
+def test_a_person_asked_for_is_honoured_before_any_risk(rules):
+    decision = decide(rules, turn("a human please", "request_human", risks=(found("legal", "a human please"),)))
+    assert decision.reason == "customer_request"
+
+
+def test_the_policy_sets_the_risk_slot_on_every_handoff(tmp_path, rasa_domain):
+    policy, *_ = make_policy(tmp_path, rasa_domain)
+    risky = conversation(rasa_domain, ("my lawyer will be in touch", "complaint"), catalogue=policy.rules.catalogue)
+    asked = conversation(rasa_domain, ("a person please", "request_human"), catalogue=policy.rules.catalogue)
+
+    risk = next(
+        e.value for e in policy.predict_action_probabilities(risky, rasa_domain).optional_events if e.key == "handoff_risk"
+    )
+    events = policy.predict_action_probabilities(asked, rasa_domain).optional_events
+
+    assert (risk["name"], risk["team"], risk["evidence"], risk["matched_by"]) == (
+        "legal",
+        "legal",
+        "my lawyer will be in touch",
+        "keyword",
+    )
+    assert SlotSet("handoff_risk", None) in events  # a risk of an earlier handoff never shows on this one
+
+
+# -- small talk, unintelligible and off-topic messages ---------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["tell me a joke!!!", "haha you're a joke of a robot, love it", "LOL TELL ME ANOTHER ONE"])
+def test_small_talk_is_never_frustration(rules, text):
+    assert decide_on(rules, turn(text, "chitchat")) is None
+
+
+def test_a_negative_outburst_is_frustration_whatever_the_reading(rules):
+    assert decide_on(rules, turn("THIS IS USELESS, WORST SERVICE EVER!!!", "chitchat")).reason == "frustration"
+
+
+def test_two_unintelligible_messages_in_a_row_bring_in_a_person(rules):
+    first = said("nlu_fallback", "sdfkj qwpeo", 1.0, ("action_clarify",), [("greet", 0.2), ("affirm", 0.1)])
+    first = replace(first, unintelligible=True)
+    again = turn("zxcmn,. lkj", "nlu_fallback", 1.0, unintelligible=True, earlier=(first,))
+
+    assert decide(rules, replace(again, earlier=())) is None  # one alone: the bot asks again
+    decision = decide(rules, again)
+    assert decision.reason == "repeated_failure" and decision.failed_attempts >= 2
+
+
+def test_off_topic_requests_count_as_failed_attempts(rules):
+    weather = said("out_of_scope", "whats the weather in leeds", 0.9, ("utter_out_of_scope",))
+    again = turn("can you book me a taxi", "out_of_scope", 0.9, earlier=(weather,))
+
+    assert decide(rules, replace(again, earlier=())) is None
+    assert decide(rules, again).reason == "repeated_failure"

@@ -9,7 +9,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from policies.linear_intent import MODEL_FILE, LinearIntentClassifier, LinearIntentClassifierError, sentiment_row
+from policies.linear_intent import MODEL_FILE, LinearIntentClassifier, LinearIntentClassifierError, feature_rows, sentiment_row
 
 EXAMPLES = {
     "order_status": [
@@ -176,7 +176,7 @@ def test_the_fast_scorer_computes_what_scikit_learn_computes(storage, intents):
     texts = ["wheres my parcle", "the courier was great", "RETURN!!! now", "😀", "", "ok ok ok ok"]
     model = classifier._model
 
-    expected = model["classifier"].predict_proba(classifier._features(texts, model))
+    expected = model["classifier"].predict_proba(feature_rows(texts, model, sentiment=True))
 
     for text, row in zip(texts, expected, strict=True):
         assert np.allclose(classifier._scorer.probabilities(text), row, atol=1e-9)

@@ -73,6 +73,15 @@
     const reason = p.reason || {};
     const dl = el("dl");
     field(dl, "Why now", reason.explanation);
+    const risk = p.risk;
+    if (risk) {
+      // The risk the catalogue (data/risks.yml) matched, the team it belongs to and the customer's own words.
+      const deadline = risk.respond_by ? ` · respond by ${risk.respond_by.slice(0, 10)}` : "";
+      field(dl, "Risk", `${risk.name.replace(/_/g, " ")} → ${risk.team} team (${risk.matched_by})${deadline}`);
+      field(dl, "Evidence", `“${risk.evidence}”`);
+      field(dl, "Legal clock", risk.statutory_note);
+      if (risk.gentle) field(dl, "Handle with care", "The customer may be in a difficult situation.");
+    }
     field(dl, "Priority / queue", `${h.priority} · ${h.queue}`);
     field(dl, "Status", h.status + (h.agent_name ? ` (${h.agent_name})` : ""));
     field(dl, "Goal", s.goal);

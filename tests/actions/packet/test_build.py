@@ -368,3 +368,32 @@ def test_a_naive_now_is_taken_as_utc(make_tracker, rules):
     packet = build_packet(make_tracker([]), rules, handoff_id="h", now=datetime(2024, 5, 1, 9, 5), pseudonym_key=KEY)
 
     assert packet["timestamps"]["escalated_at"] == "2024-05-01T09:05:00Z"
+
+
+def test_the_risk_shows_its_team_evidence_and_legal_deadline(make_tracker, rules):
+    """A data-protection request: the privacy team, the customer's sentence, and the date the law sets."""
+    sentence = "please send me a copy of everything you hold about me, my card is 4111 1111 1111 1111"
+    risk = {"name": "data_protection", "team": "privacy", "evidence": sentence, "matched_by": "meaning"}
+    tracker = make_tracker(
+        [customer(sentence, "account_delete", 0)],
+        {"handoff_reason": "data_protection", "handoff_priority": "P2", "queue": "privacy", "handoff_risk": risk},
+    )
+
+    packet = build(tracker, rules)
+
+    validate_packet(packet)
+    assert packet["risk"]["name"] == "data_protection" and packet["risk"]["team"] == "privacy"
+    assert packet["risk"]["evidence"].startswith("please send me a copy of everything you hold about me")
+    assert "4111" not in json.dumps(packet)  # the evidence is redacted like every other text
+    assert packet["risk"]["respond_by"] == "2024-05-31T09:05:00Z"  # NOW + the catalogue's 30 days
+    assert packet["risk"]["statutory_note"] == rules.catalogue.risk("data_protection").statutory_note
+    assert packet["risk"]["matched_by"] == "meaning" and packet["risk"]["gentle"] is False
+    assert "handoff_risk" not in packet["slots"]
+
+
+def test_no_risk_or_an_unknown_one_gives_none(make_tracker, rules):
+    plain = make_tracker([customer("where is my parcel", "order_status", 0)])
+    forged = make_tracker([customer("hi", "greet", 0)], {"handoff_risk": {"name": "made_up", "evidence": "x"}})
+
+    assert build(plain, rules)["risk"] is None
+    assert build(forged, rules)["risk"] is None
