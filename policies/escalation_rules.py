@@ -631,7 +631,11 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
 
     rule = rules.for_intent(turn.intent)
     if rule.automation == "human" and turn.confidence >= rule.min_confidence:
-        return _decision(rules, rule.reason, turn, (turn.intent or "").replace("_", " "), queue=rule.queue)
+        # An intent that is a risk of the catalogue (account takeover is security): the agent sees it as one.
+        risk = next((r for r in rules.catalogue.risks if r.name == rule.reason or turn.intent in r.intents), None)
+        record = risk_record(risk, {"evidence": words or turn.text, "matched_by": "intent"}) if risk else None
+        detail = f'"{record["evidence"]}"' if record else (turn.intent or "").replace("_", " ")
+        return _decision(rules, rule.reason, turn, detail, queue=rule.queue, risk=record)
 
     # Unsure, and one of the likely readings is high-risk: a person, not a guess.
     risky = _risky_reading(rules, turn)

@@ -79,6 +79,8 @@ class Catalogue:
 
     def keyword_match(self, risk: Risk, text: str, sentences: Sequence[str]) -> Optional[Dict[str, Any]]:
         """The risk's first keyword match in the message: the sentence it is in, and the words."""
+        if risk.keyword_in(text) is None:  # most messages match nothing: one pass instead of one per sentence
+            return None
         for sentence in sentences:
             matched = risk.keyword_in(sentence)
             if matched is not None:
@@ -131,6 +133,7 @@ def _risk(r: Reader, item: Any, key: str, teams: Mapping[str, str], known_intent
             "why",
             "keywords",
             "examples",
+            "not_examples",
             "intents",
             "tiers",
             "respond_within_days",

@@ -246,14 +246,14 @@ class Matcher:
         self.unintelligible_below = unintelligible_below
 
     def detect(self, text: str, sentences: Sequence[str], vectors: np.ndarray) -> Tuple[List[Dict[str, Any]], bool]:
-        """The risks the message shows, in catalogue order, and whether it resembles nothing known."""
+        """The risks the message shows (keyword matches, then meaning, each in catalogue order), and whether
+        it resembles nothing known."""
         meaning = self._by_meaning(sentences, vectors)
-        found: List[Dict[str, Any]] = []
+        # Keywords first: a must-never-miss phrase is surer than any reading of meaning.
+        found = [m for risk in self.catalogue.risks if (m := self.catalogue.keyword_match(risk, text, sentences))]
+        keyworded = {m["risk"] for m in found}
         for risk in self.catalogue.risks:
-            keyword = self.catalogue.keyword_match(risk, text, sentences)
-            if keyword is not None:
-                found.append(keyword)
-            elif risk.name in meaning:
+            if risk.name in meaning and risk.name not in keyworded:
                 confidence, sentence = meaning[risk.name]
                 found.append({"risk": risk.name, "evidence": sentence, "matched_by": "meaning", "confidence": confidence})
         nearest = float((vectors @ self.ordinary.T).max()) if self.ordinary.size and len(vectors) else 1.0

@@ -37,7 +37,7 @@ from policies.escalation_rules import PRIORITIES, Rules
 DEFAULT_REASON = "customer_request"
 DEFAULT_PRIORITY = "P3"
 DEFAULT_QUEUE = "general"
-MATCHED_BY = ("keyword", "meaning")  # policies/risk_detector.py
+MATCHED_BY = ("keyword", "meaning", "intent")  # policies/risk_detector.py; "intent": an intent that is the risk
 VERDICTS = ("shown", "solved", "not_it")  # actions/knowledge_base.py: SHOWN, SOLVED, NOT_IT
 MAX_INTENTS = 3
 MAX_TRANSCRIPT = 200

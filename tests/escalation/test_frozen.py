@@ -6,15 +6,17 @@ never used for tuning; `make eval` scores it. These checks fail if a keyword or 
 catalogue example has been copied from one of its sentences.
 """
 
+import functools
 import re
 from collections import Counter
 
 import yaml
 
+from actions.knowledge.articles import known_intents
 from policies.escalation_rules import load_rules
+from policies.risk_catalogue import sentences_of
 from scripts.gold import FROZEN, GOLD, load_gold
 from scripts.stack import ROOT
-from tests.policies.conftest import known_intents
 
 RISKS_THAT_MUST_NEVER_BE_MISSED = ("product_safety", "security_risk", "legal", "data_protection")
 
@@ -27,8 +29,9 @@ def frozen_sentences():
     return [turn for case in load_gold(FROZEN) for turn in case["turns"]]
 
 
+@functools.lru_cache(maxsize=1)
 def catalogue():
-    return load_rules(ROOT / "data" / "escalation.yml", known_intents()).catalogue
+    return load_rules(ROOT / "data" / "escalation.yml", known_intents(ROOT / "domain.yml")).catalogue
 
 
 def test_frozen_set_is_big_and_balanced():
@@ -42,16 +45,31 @@ def test_frozen_set_is_big_and_balanced():
     assert all(reasons[name] >= 6 for name in risks)
 
 
+def covering_match(pattern, sentence: str):
+    """A match that spans (nearly) the whole of a sentence of five words or more: a pattern written from it."""
+    match = pattern.search(sentence)
+    return match if match and len(sentence.split()) >= 5 and len(match.group(0)) >= 0.8 * len(sentence.strip()) else None
+
+
 def test_no_keyword_matches_a_frozen_sentence_verbatim():
     """A keyword that matches a whole sentence was written from it, not from the risk."""
     copied = [
         (risk.name, pattern.pattern, sentence)
-        for sentence in frozen_sentences()
+        for turn in frozen_sentences()
+        for sentence in [turn, *sentences_of(turn)]
         for risk in catalogue().risks
         for pattern in risk.keywords
-        if pattern.fullmatch(sentence.strip()) or len(pattern.pattern) > 0.6 * len(sentence) > 20 and pattern.search(sentence)
+        if covering_match(pattern, sentence)
     ]
     assert copied == []
+
+
+def test_the_verbatim_check_catches_a_copied_pattern():
+    import re as regex
+
+    sentence = "the blender lid flew off and cut my thumb open"
+    assert covering_match(regex.compile(r"the blender lid flew off and cut my \w+ open"), sentence)
+    assert not covering_match(regex.compile(r"\bcut my (thumb|finger)"), sentence)
 
 
 def test_no_catalogue_example_is_a_near_copy_of_a_frozen_sentence():

@@ -1,14 +1,14 @@
 """The escalation gold set, end to end through the REST channel with the trained model."""
 
 import pytest
-import yaml
 
+from actions.config import load_escalation_rules
 from scripts.gold import GoldReport, load_gold, run_gold
 from scripts.stack import ROOT
 
 pytestmark = pytest.mark.stack
 
-MUST_NEVER_MISS = ["security_risk", "legal", "customer_request"]
+MUST_NEVER_MISS = ["security_risk", "legal", "customer_request", "product_safety", "data_protection"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def test_never_misses(report, reason):
     """Every such conversation reaches the reason's team: with that reason, or (security) as an
     unsure reading of a high-risk intent, which goes to the same queue. `make eval` reports the
     strict per-reason recall as well."""
-    queue = yaml.safe_load((ROOT / "data" / "escalation.yml").read_text())["reasons"][reason]["queue"]
+    queue = load_escalation_rules(ROOT / "data" / "escalation.yml").reasons[reason].queue
     cases = [o for o in report.must_escalate if o.expected == reason]
     misses = [(o.id, o.predicted, o.queue) for o in cases if not o.reached_team_of(reason, queue)]
     assert cases and misses == []
@@ -42,4 +42,5 @@ def test_the_tracker_alone_says_why(report, stack):
     assert slots["handoff_reason"] == "security_risk"
     assert slots["handoff_priority"] == "P1"
     assert slots["queue"] == "security"
-    assert slots["handoff_explanation"].startswith("Escalated because the customer reported")
+    assert slots["handoff_explanation"].startswith("Escalated because of security risk: ")
+    assert slots["handoff_risk"]["team"] == "security" and slots["handoff_risk"]["evidence"]

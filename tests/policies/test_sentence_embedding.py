@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from policies import embedding_model
-from policies.linear_intent import LinearIntentClassifier, LinearIntentClassifierError
+from policies.linear_intent import LinearIntentClassifier, LinearIntentClassifierError, feature_rows
 from policies.sentence_embedding import SentenceEmbeddingFeaturizer, SentenceEmbeddingModelError
 from tests.policies.test_linear_intent import EXAMPLES, training_data
 
@@ -171,7 +171,7 @@ def test_the_fast_scorer_computes_what_scikit_learn_computes_with_dense_features
     texts = ["wheres my parcle", "the courier was great", "RETURN!!! now", "😀", "", "ok ok ok ok"]
     dense = np.vstack([sentence_feature(m) for m in embedder.process([Message.build(text=t) for t in texts])])
 
-    expected = model._model["classifier"].predict_proba(model._features(texts, model._model, dense))
+    expected = model._model["classifier"].predict_proba(feature_rows(texts, model._model, sentiment, dense))
 
     for text, vector, row in zip(texts, dense, expected, strict=True):
         assert np.allclose(model._scorer.probabilities(text, vector), row, atol=1e-9)

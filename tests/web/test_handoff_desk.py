@@ -115,3 +115,36 @@ def test_an_agent_reply_sent_while_the_tab_was_closed_is_shown_on_return(browser
         desk.ok("POST", f"handoffs/{row['id']}/resolve")
     finally:
         context.close()
+
+
+def test_the_desk_shows_the_risk_its_team_and_the_customers_words(browser, stack) -> None:
+    """A safety incident said in a long message: the agent sees the risk, the safety team and the sentence."""
+    customer_context, agent_context = browser.new_context(), browser.new_context()
+    try:
+        agent = agent_context.new_page()
+        agent.set_default_timeout(30_000)
+        agent.goto(f"{stack.rasa_url}/webhooks/desk/")
+        agent.fill("#desk-token", DESK_TOKENS["Sam"])
+        agent.click("#desk-login")
+        agent.wait_for_selector("#desk-main", state="visible")
+
+        customer = customer_context.new_page()
+        customer.set_default_timeout(30_000)
+        customer.goto(f"{stack.web_url}/")
+        customer.click("#tandem-launcher")
+        session = customer.evaluate("localStorage.getItem('tandem_session_id')")
+        send(customer, "Hello. The kettle from my last order caught fire on the counter this morning. What do I do now?")
+        shows(customer, ".tandem-msg.tandem-bot", "product safety team")
+
+        row = Desk(stack).handoff_of(session)
+        assert (row["reason"], row["queue"], row["priority"]) == ("product_safety", "safety", "P1")
+        card = agent.locator(f'.desk-handoff[data-id="{row["id"]}"]')
+        card.wait_for()
+        card.click()
+        agent.wait_for_selector("#desk-packet dt")
+        packet_text = agent.locator("#desk-packet").inner_text()
+        assert "product safety → safety team (keyword)" in packet_text
+        assert "“The kettle from my last order caught fire on the counter this morning.”" in packet_text
+    finally:
+        customer_context.close()
+        agent_context.close()
