@@ -619,3 +619,11 @@ def test_off_topic_requests_count_as_failed_attempts(rules):
 
     assert decide(rules, replace(again, earlier=())) is None
     assert decide(rules, again).reason == "repeated_failure"
+
+
+def test_an_unclear_message_after_an_off_topic_one_counts_too(rules):
+    lost = said("out_of_scope", "the thing from the other day w the blue", 0.75, ("utter_out_of_scope",))
+    unclear = turn("ya know the one w the box n stuff", "nlu_fallback", 0.69, earlier=(lost,))
+
+    assert decide(rules, unclear).reason == "repeated_failure"
+    assert decide(rules, replace(unclear, intent="order_status", confidence=0.95)) is None  # understood: no failure
