@@ -471,7 +471,7 @@ def failure_weight(
     lost = max(
         counts.unintelligible if unintelligible and not payload else 0, counts.off_topic if intent == OFF_TOPIC_INTENT else 0
     )
-    if previous is not None and (previous.intent == OFF_TOPIC_INTENT or previous.unintelligible):
+    if previous is not None and ((previous.intent == OFF_TOPIC_INTENT and counts.off_topic) or previous.unintelligible):
         # The bot just said it could not help, and it cannot read this one either.
         lost = max(lost, counts.unintelligible if not payload and _unsure(intent, confidence) else 0)
     return max(lost, _weight_after_answer(counts, words, payload, intent, confidence, readings, earlier, previous))

@@ -12,10 +12,12 @@ gives it at least the catalogue's ``min_confidence``: "my parcel is late
 again" resembles an urgent bulk order stuck before an event, but the ordinary
 messages it was learnt against say "where is my parcel" too.
 
-The detector also marks a message ``unintelligible`` when it resembles nothing
-the bot was trained on (keyboard mashing, a stray paste): NLU's guess for such a
-message means nothing, so the detector makes it ``nlu_fallback``; the escalation
-policy counts it as a failed attempt.
+The detector also marks a message ``unintelligible`` when too few of its words
+are words at all (keyboard mashing, a stray paste): fewer than ``min_known_words``
+of them appear in the training data or in the embedding model's English
+vocabulary. NLU's guess for such a message means nothing, so the detector makes
+it ``nlu_fallback``; the escalation policy counts it as a failed attempt. Typos
+pass ("wheres my pakage": two words of three are known).
 
 Output on each message (``parse_data``; the escalation policy and the handoff
 packet read it):
@@ -25,15 +27,14 @@ packet read it):
     "unintelligible": false
 
 Training embeds the catalogue's examples once and fits the classifier; the model
-keeps it, and the ordinary examples' embeddings for the unintelligible check.
-Prediction is a sparse dot product per sentence plus one matrix-vector product
-(and one embedding call for messages of more than one sentence).
+keeps it and the training vocabulary. Prediction is a sparse dot product per
+sentence (and one embedding call for messages of more than one sentence).
 
 Configuration (config.yml), after the FallbackClassifier::
 
     - name: policies.risk_detector.RiskDetector
       catalogue: data/risks.yml
-      unintelligible_below: 0.2    # nearest training example less similar than this: unintelligible
+      min_known_words: 0.25        # a smaller share of known words: unintelligible
       max_tokens: 128               # as the featurizer's
       C: 30                         # the classifier's inverse regularisation
       dense_scale: 1.0              # weight of the sentence embedding beside the n-grams
@@ -68,12 +69,13 @@ RISKS_KEY = "risks"
 UNINTELLIGIBLE_KEY = "unintelligible"
 FALLBACK_INTENT = "nlu_fallback"
 CATALOGUE_FILE = "catalogue.json"
-VECTORS_FILE = "ordinary.npy"
+VOCABULARY_FILE = "vocabulary.json"
 MODEL_FILE = "risks.skops"
 ORDINARY = "ordinary"
 # A sentence needs this many different words before its meaning can show a risk.
 MIN_DISTINCT_WORDS = 3
 WORD = re.compile(r"[^\W\d_]{2,}")
+WORDPIECE_CONTINUATION = "##"
 # The classifier's features as the intent classifier's (policies/linear_intent.py), without sentiment:
 # anger is frustration's business, not a risk's.
 FEATURES = {
@@ -93,7 +95,7 @@ class RiskDetectorError(InvalidConfigException):
 class RiskDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"catalogue": "data/risks.yml", "unintelligible_below": 0.2, "max_tokens": 128, "C": 30.0, "dense_scale": 1.0}
+        return {"catalogue": "data/risks.yml", "min_known_words": 0.25, "max_tokens": 128, "C": 30.0, "dense_scale": 1.0}
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -106,7 +108,7 @@ class RiskDetector(GraphComponent):
         resource: Resource,
         catalogue: Optional[Catalogue] = None,
         model: Optional[Dict[str, Any]] = None,
-        ordinary: Optional[np.ndarray] = None,
+        vocabulary: Optional[Sequence[str]] = None,
         encoder: Optional[SentenceEncoder] = None,
     ) -> None:
         self.config = validate_config({**self.get_default_config(), **config})
@@ -114,8 +116,9 @@ class RiskDetector(GraphComponent):
         self._resource = resource
         self._encoder = encoder
         self._match = None
-        if catalogue is not None and ordinary is not None:
-            self._match = Matcher(catalogue, model, ordinary, self.config["unintelligible_below"])
+        if catalogue is not None and vocabulary is not None:
+            known = set(vocabulary) | model_vocabulary(self._encoder_or_fail())
+            self._match = Matcher(catalogue, model, known, self.config["min_known_words"])
 
     @classmethod
     def create(
@@ -150,16 +153,19 @@ class RiskDetector(GraphComponent):
         ordinary_vectors = np.vstack(rows).astype(np.float32) if rows else np.zeros((0, encoder.dimension), np.float32)
         texts = [m.get(TEXT) for m in ordinary]
         model = fit_risk_model(catalogue, texts, ordinary_vectors, encoder, self.config["C"], self.config["dense_scale"])
-        self._persist(catalogue, model, ordinary_vectors)
-        self._match = Matcher(catalogue, model, ordinary_vectors, self.config["unintelligible_below"])
+        written = [e for risk in catalogue.risks for e in (*risk.examples, *risk.not_examples)]
+        every_text = [m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)] + written
+        vocabulary = sorted({w for text in every_text for w in WORD.findall(text.lower())})
+        self._persist(catalogue, model, vocabulary)
+        self._match = Matcher(catalogue, model, set(vocabulary) | model_vocabulary(encoder), self.config["min_known_words"])
         return self._resource
 
-    def _persist(self, catalogue: Catalogue, model: Optional[Dict[str, Any]], ordinary: np.ndarray) -> None:
+    def _persist(self, catalogue: Catalogue, model: Optional[Dict[str, Any]], vocabulary: List[str]) -> None:
         import skops.io as sio
 
         with self._model_storage.write_to(self._resource) as directory:
             (Path(directory) / CATALOGUE_FILE).write_text(json.dumps(catalogue.source))
-            np.save(Path(directory) / VECTORS_FILE, ordinary)
+            (Path(directory) / VOCABULARY_FILE).write_text(json.dumps(vocabulary))
             if model is not None:
                 sio.dump(model, Path(directory) / MODEL_FILE)
 
@@ -177,7 +183,7 @@ class RiskDetector(GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 raw = json.loads((Path(directory) / CATALOGUE_FILE).read_text())
-                ordinary = np.load(Path(directory) / VECTORS_FILE)
+                vocabulary = json.loads((Path(directory) / VOCABULARY_FILE).read_text())
                 path = Path(directory) / MODEL_FILE
                 model = None
                 if path.exists():
@@ -190,7 +196,7 @@ class RiskDetector(GraphComponent):
             return cls(config, model_storage, resource)
         # Intents were checked at training time against the data this model was trained on.
         catalogue = parse_catalogue(raw, None, config.get("catalogue", "data/risks.yml"))
-        return cls(config, model_storage, resource, catalogue, model, ordinary)
+        return cls(config, model_storage, resource, catalogue, model, vocabulary)
 
     # -- prediction -------------------------------------------------------------------------
 
@@ -234,20 +240,23 @@ def fit_risk_model(
     return fit_model(texts, labels, dense, {**FEATURES, "C": C, "dense_scale": dense_scale}, class_weight="balanced")
 
 
-class Matcher:
-    """The trained catalogue's keywords and classifier, applied to one message."""
+def model_vocabulary(encoder: SentenceEncoder) -> set:
+    """The embedding model's whole English words (its WordPiece vocabulary without word pieces)."""
+    return {token for token in encoder.tokenizer.get_vocab() if WORD.fullmatch(token)}
 
-    def __init__(
-        self, catalogue: Catalogue, model: Optional[Dict[str, Any]], ordinary: np.ndarray, unintelligible_below: float
-    ) -> None:
+
+class Matcher:
+    """The trained catalogue's keywords and classifier, and the known words, applied to one message."""
+
+    def __init__(self, catalogue: Catalogue, model: Optional[Dict[str, Any]], known_words: set, min_known_words: float) -> None:
         self.catalogue = catalogue
         self.scorer = Scorer(model, sentiment=False) if model is not None else None
-        self.ordinary = np.asarray(ordinary, dtype=np.float32)
-        self.unintelligible_below = unintelligible_below
+        self.known_words = known_words
+        self.min_known_words = min_known_words
 
     def detect(self, text: str, sentences: Sequence[str], vectors: np.ndarray) -> Tuple[List[Dict[str, Any]], bool]:
         """The risks the message shows (keyword matches, then meaning, each in catalogue order), and whether
-        it resembles nothing known."""
+        it is unintelligible."""
         meaning = self._by_meaning(sentences, vectors)
         # Keywords first: a must-never-miss phrase is surer than any reading of meaning.
         found = [m for risk in self.catalogue.risks if (m := self.catalogue.keyword_match(risk, text, sentences))]
@@ -256,9 +265,12 @@ class Matcher:
             if risk.name in meaning and risk.name not in keyworded:
                 confidence, sentence = meaning[risk.name]
                 found.append({"risk": risk.name, "evidence": sentence, "matched_by": "meaning", "confidence": confidence})
-        nearest = float((vectors @ self.ordinary.T).max()) if self.ordinary.size and len(vectors) else 1.0
-        unintelligible = not found and bool(text.strip()) and nearest < self.unintelligible_below
-        return found, unintelligible
+        return found, not found and self.unintelligible(text)
+
+    def unintelligible(self, text: str) -> bool:
+        """Too few of the message's words are words (no words at all, an emoji or an order number, is not)."""
+        words = WORD.findall(text.lower())
+        return bool(words) and sum(w in self.known_words for w in words) < self.min_known_words * len(words)
 
     def _by_meaning(self, sentences: Sequence[str], vectors: np.ndarray) -> Dict[str, Tuple[float, str]]:
         """Each risk some sentence means, with the best sentence's probability."""
@@ -297,9 +309,9 @@ def validate_config(config: Dict[str, Any]) -> Dict[str, Any]:
         value = config[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < float("inf"):
             raise RiskDetectorError(f"RiskDetector: {key} must be a positive number, not {value!r}")
-    below = config["unintelligible_below"]
-    if isinstance(below, bool) or not isinstance(below, (int, float)) or not -1.0 <= below <= 1.0:
-        raise RiskDetectorError(f"RiskDetector: unintelligible_below must be a number from -1 to 1, not {below!r}")
+    share = config["min_known_words"]
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0.0 <= share <= 1.0:
+        raise RiskDetectorError(f"RiskDetector: min_known_words must be a share from 0 to 1, not {share!r}")
     if not isinstance(config["catalogue"], str) or not config["catalogue"]:
         raise RiskDetectorError(f"RiskDetector: catalogue must be the path of the risk catalogue, not {config['catalogue']!r}")
     return config

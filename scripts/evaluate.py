@@ -376,7 +376,8 @@ def escalation_section() -> Section:
             f"{name}:",
             "",
             f"- overall recall (escalated at all): {report.recall():.3f}",
-            f"- must-not-escalate conversations escalated: {report.false_escalation_rate():.1%}",
+            f"- must-not-escalate conversations escalated: {report.false_escalation_rate():.1%}"
+            + (f" (by reason: {report.false_escalations_by_reason()})" if report.false_escalations_by_reason() else ""),
             "",
             *report.table(),
             "",

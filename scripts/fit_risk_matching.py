@@ -85,10 +85,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     chosen = None
     for threshold in THRESHOLDS:
         fitted = replace(catalogue, matching=Matching(float(threshold)))
-        full = Matcher(fitted, model, ordinary_vectors, unintelligible_below=-1.0)
-        meaning_only = Matcher(
-            replace(fitted, risks=tuple(replace(r, keywords=()) for r in fitted.risks)), model, ordinary_vectors, -1.0
-        )
+        full = Matcher(fitted, model, set(), 0.0)
+        meaning_only = Matcher(replace(fitted, risks=tuple(replace(r, keywords=()) for r in fitted.risks)), model, set(), 0.0)
         counts = [0, 0, 0, 0]
         for text, risk, tier, sentences, vectors in embedded:
             for column, matcher in enumerate((meaning_only, full)):

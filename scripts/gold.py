@@ -66,6 +66,10 @@ class GoldReport:
     def false_escalation_rate(self) -> float:
         return sum(bool(o.predicted) for o in self.must_not) / len(self.must_not) if self.must_not else 0.0
 
+    def false_escalations_by_reason(self) -> Dict[str, int]:
+        """How many must-not conversations each reason escalated (what to fix first)."""
+        return dict(Counter(o.predicted for o in self.must_not if o.predicted).most_common())
+
     def reasons(self) -> List[str]:
         return sorted({o.expected for o in self.must_escalate} | {o.predicted for o in self.outcomes if o.predicted})
 

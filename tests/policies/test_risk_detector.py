@@ -120,9 +120,15 @@ def test_too_few_words_mean_no_risk_by_meaning(trained, text):
     assert parse(detector, text).get("risks") == []
 
 
-def test_a_message_like_nothing_known_becomes_nlu_fallback(trained):
+@pytest.mark.parametrize("text", ["wheres my pakage", "refnd please", "ordr AC-123456", "🙂", "12345678"])
+def test_typos_emoji_and_numbers_are_not_unintelligible(trained, text):
     detector, *_ = trained
-    message = parse(detector, "of of of of", intent="problem_solved")
+    assert parse(detector, text).get("unintelligible") is False
+
+
+def test_keyboard_mashing_becomes_nlu_fallback(trained):
+    detector, *_ = trained
+    message = parse(detector, "sdkfj qwoeiru zxcmvn", intent="problem_solved")
 
     assert message.get("unintelligible") is True
     assert message.get(INTENT)["name"] == "nlu_fallback"
@@ -162,7 +168,7 @@ def test_without_the_featurizer_training_says_what_is_missing(tmp_path, catalogu
         detector.train(plain)
 
 
-@pytest.mark.parametrize(("key", "value"), [("C", 0), ("unintelligible_below", 2), ("catalogue", ""), ("colour", "red")])
+@pytest.mark.parametrize(("key", "value"), [("C", 0), ("min_known_words", 2), ("catalogue", ""), ("colour", "red")])
 def test_bad_config_is_refused_naming_the_key(key, value):
     with pytest.raises(RiskDetectorError, match=key):
         RiskDetector.create({**RiskDetector.get_default_config(), key: value}, None, Resource("r"), CONTEXT)
