@@ -53,6 +53,9 @@ OFF_TOPIC_INTENT = "out_of_scope"
 CLARIFY_ACTION = "action_clarify"
 # Readings that say nothing about what the customer needs help with.
 SMALL_TALK_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "chitchat", "out_of_scope"}
+# Readings of a customer who is chatting (thanking, agreeing, praising, joking), not asking for help:
+# an unsure message read this way is not a failed attempt.
+CHAT_INTENTS = {"greet", "goodbye", "thanks", "affirm", "bot_challenge", "chitchat", "feedback"}
 # Intents about the conversation itself rather than a support topic.
 CONVERSATION_INTENTS = SMALL_TALK_INTENTS | {
     HUMAN_REQUEST_INTENT,
@@ -473,8 +476,16 @@ def failure_weight(
     )
     if previous is not None and ((previous.intent == OFF_TOPIC_INTENT and counts.off_topic) or previous.unintelligible):
         # The bot just said it could not help, and it cannot read this one either.
-        lost = max(lost, counts.unintelligible if not payload and _unsure(intent, confidence) else 0)
+        unclear = not payload and _unsure(intent, confidence) and not _chatting(intent, confidence, readings)
+        lost = max(lost, counts.unintelligible if unclear else 0)
     return max(lost, _weight_after_answer(counts, words, payload, intent, confidence, readings, earlier, previous))
+
+
+def _chatting(intent: Optional[str], confidence: float, readings: Sequence[Tuple[str, float]]) -> bool:
+    """The likeliest reading, even of an unsure message, is chat ("right ok thanks", "you're funny"):
+    the customer is talking, not failing to get help."""
+    name, likelihood = readings[0] if intent == FALLBACK_INTENT and readings else (intent, confidence)
+    return name in CHAT_INTENTS and likelihood >= UNSURE_BELOW  # a faint guess at chat proves nothing
 
 
 def _weight_after_answer(
@@ -495,6 +506,7 @@ def _weight_after_answer(
         and not payload
         and _unsure(intent, confidence)
         and intent not in {name for name, _ in previous.readings}  # not one of the offered readings
+        and not _chatting(intent, confidence, readings)
     ):
         return counts.unclear_twice
     answered = _answered_topic(earlier)

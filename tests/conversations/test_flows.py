@@ -156,3 +156,39 @@ def test_clicking_an_interpretation_answers_it(stack, conversation):
 
     assert conversation.actions()[0] == "action_clarify"
     assert len(conversation.actions()) >= 2
+
+
+def test_keyboard_mashing_twice_brings_in_a_person_not_a_cheerful_reply(conversation):
+    """Unintelligible messages count as failed attempts: never "glad that's sorted", never a loop."""
+    conversation.say("sdkfj qwoeiru zxcmvn")
+    user = [e for e in conversation.tracker()["events"] if e["event"] == "user"][-1]
+    assert user["parse_data"]["unintelligible"] is True and user["parse_data"]["intent"]["name"] == "nlu_fallback"
+    assert "utter_glad_it_helped" not in conversation.responses()
+
+    conversation.say("lkjhg poiuyt mnbvc")
+
+    assert conversation.tracker()["slots"]["handoff_reason"] == "repeated_failure"
+    assert "utter_glad_it_helped" not in conversation.responses()
+
+
+@pytest.mark.parametrize(
+    ("message", "risk", "team"),
+    [
+        ("hi. the charger i bought from you caught fire overnight and scorched the carpet", "product_safety", "safety"),
+        ("I am making a subject access request for all personal data you hold about me", "data_protection", "privacy"),
+        ("my husband passed away last month and I need to close his account", "vulnerable_customer", "care"),
+    ],
+)
+def test_a_risk_goes_to_its_team_with_the_customers_words(conversation, message, risk, team):
+    conversation.say(message)
+
+    slots = conversation.tracker()["slots"]
+    assert (slots["handoff_reason"], slots["queue"]) == (risk, team)
+    assert slots["handoff_risk"]["evidence"] and slots["handoff_risk"]["evidence"] in message
+    assert f"utter_handoff_{risk}" in conversation.responses()
+
+
+def test_a_joke_request_is_small_talk_not_frustration(conversation):
+    conversation.say("tell me a joke!!!")
+
+    assert conversation.tracker()["slots"]["handoff_reason"] is None

@@ -291,11 +291,13 @@ def test_rules_without_counts_count_only_what_the_actions_record(raw_rules, rasa
                 said("problem_solved", "/problem_solved", 1.0, ("action_problem_solved",), reset=True),
             ),
         ),
-        # Not understood, and the reply to the clarifying question is not understood either.
+        # Not understood twice (the clarification counted one and offered a person), and the reply to
+        # that is not understood either.
         turn(
             "ya know the one w the box",
             "affirm",
             0.42,
+            failed_attempts=1,
             earlier=(
                 said("greet", actions=("utter_greet",)),
                 said(
@@ -627,3 +629,19 @@ def test_an_unclear_message_after_an_off_topic_one_counts_too(rules):
 
     assert decide(rules, unclear).reason == "repeated_failure"
     assert decide(rules, replace(unclear, intent="order_status", confidence=0.95)) is None  # understood: no failure
+
+
+@pytest.mark.parametrize(
+    ("text", "readings"),
+    [
+        ("right ok thanks", [("thanks", 0.51), ("affirm", 0.48)]),
+        ("you're funnier than my bank's bot", [("feedback", 0.58), ("out_of_scope", 0.3)]),
+    ],
+)
+def test_chatting_after_a_clarifying_question_is_not_a_failed_attempt(rules, text, readings):
+    asked = said("nlu_fallback", "ya know the thing", 0.69, ("action_clarify",), [("order_status", 0.4), ("chitchat", 0.3)])
+    reply = turn(text, "nlu_fallback", 0.69, ranking=readings, earlier=(asked,))
+
+    assert decide(rules, replace(reply, failed_attempts=1)) is None
+    unclear = replace(reply, failed_attempts=1, ranking=[("order_change", 0.4), ("return_policy", 0.3)])
+    assert decide(rules, unclear).reason == "repeated_failure"
