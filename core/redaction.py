@@ -571,7 +571,7 @@ def sweep(text: str, secrets: Secrets) -> str:
     return text
 
 
-def pseudonym(sender_id: str, key: str) -> str:
+def pseudonym(sender_id: str, key: str, prefix: str = "cus", length: int = 16) -> str:
     """A stable id for the customer that cannot be turned back into the sender id without ``key``.
 
     HMAC-SHA256 rather than a plain hash: sender ids are often guessable
@@ -581,4 +581,4 @@ def pseudonym(sender_id: str, key: str) -> str:
     if not key:
         raise ValueError("pseudonym key must not be empty: without a secret key the pseudonym can be reversed by guessing")
     digest = hmac.new(key.encode("utf-8"), str(sender_id).encode("utf-8"), hashlib.sha256).hexdigest()
-    return f"cus_{digest[:16]}"
+    return f"{prefix}_{digest[:length]}"

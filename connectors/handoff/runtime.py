@@ -17,8 +17,6 @@ Live-chat connectors' inbound routes use ``agent_actions()``.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
@@ -110,9 +108,9 @@ def client_key(address: Optional[str]) -> Optional[str]:
     if not address:
         return None
     from connectors.handoff.config import settings
+    from core.redaction import pseudonym
 
-    digest = hmac.new(settings().pseudonym_key.encode(), address.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
-    return f"net_{digest[:24]}"
+    return pseudonym(address.encode("utf-8", "replace").decode("utf-8"), settings().pseudonym_key, prefix="net", length=24)
 
 
 async def _tell(message: UserMessage, response: str) -> None:
