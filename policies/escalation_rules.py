@@ -471,14 +471,20 @@ def failure_weight(
     words = "" if payload else text
     previous = earlier[-1] if earlier else None
     # Nothing the bot could act on: the customer tried and the bot could not follow.
-    lost = max(
-        counts.unintelligible if unintelligible and not payload else 0, counts.off_topic if intent == OFF_TOPIC_INTENT else 0
-    )
+    # Off-topic counts within a conversation that is already failing: chatter alone ("did you see the
+    # match", "what's the weather") never brings in a person, a misread request after a failure does.
+    off_topic = counts.off_topic if intent == OFF_TOPIC_INTENT and _failing_already(rules, earlier) else 0
+    lost = max(counts.unintelligible if unintelligible and not payload else 0, off_topic)
     if previous is not None and ((previous.intent == OFF_TOPIC_INTENT and counts.off_topic) or previous.unintelligible):
         # The bot just said it could not help, and it cannot read this one either.
         unclear = not payload and _unsure(intent, confidence) and not _chatting(intent, confidence, readings)
         lost = max(lost, counts.unintelligible if unclear else 0)
     return max(lost, _weight_after_answer(counts, words, payload, intent, confidence, readings, earlier, previous))
+
+
+def _failing_already(rules: Rules, earlier: Sequence[Exchange]) -> bool:
+    """An earlier message in the window was a failed attempt (recorded by an action or shown by the conversation)."""
+    return any(e.recorded or _exchange_weight(rules, earlier, i) for i, e in enumerate(earlier))
 
 
 def _chatting(intent: Optional[str], confidence: float, readings: Sequence[Tuple[str, float]]) -> bool:
@@ -588,8 +594,10 @@ def _assisted_intent(rules: Rules, turn: Turn) -> Optional[str]:
     previous = turn.earlier[-1] if turn.earlier else None
     if previous is None or previous.intent != FALLBACK_INTENT or turn.text.startswith("/"):
         return None
+    # Only a likely reading: a complaint as a faint guess at "minus 3 this morning, had to scrape
+    # the car" is not a complaint whose details follow.
     for name, confidence in previous.readings:
-        if confidence >= RISKY_READING_AT_LEAST and rules.for_intent(name).automation == "assist":
+        if confidence >= UNSURE_BELOW and rules.for_intent(name).automation == "assist":
             return name
     return None
 

@@ -615,20 +615,29 @@ def test_two_unintelligible_messages_in_a_row_bring_in_a_person(rules):
     assert decision.reason == "repeated_failure" and decision.failed_attempts >= 2
 
 
-def test_off_topic_requests_count_as_failed_attempts(rules):
-    weather = said("out_of_scope", "whats the weather in leeds", 0.9, ("utter_out_of_scope",))
-    again = turn("can you book me a taxi", "out_of_scope", 0.9, earlier=(weather,))
+def test_off_topic_requests_count_as_failed_attempts_once_the_bot_is_failing(rules):
+    rejected = said("not_helpful", "/not_helpful", 1.0, ("action_not_helpful",), recorded=1)
+    off_topic = turn("can you book me a taxi", "out_of_scope", 0.9, failed_attempts=1, earlier=(said("invoice"), rejected))
 
-    assert decide(rules, replace(again, earlier=())) is None
-    assert decide(rules, again).reason == "repeated_failure"
+    assert decide(rules, off_topic).reason == "repeated_failure"
+
+
+def test_off_topic_chatter_alone_never_brings_in_a_person(rules):
+    weather = said("out_of_scope", "whats the weather in leeds", 0.9, ("utter_out_of_scope",))
+    football = said("out_of_scope", "did you see the match", 0.9, ("utter_out_of_scope",))
+    again = turn("who won the f1", "out_of_scope", 0.9, earlier=(weather, football))
+
+    assert decide(rules, again) is None
 
 
 def test_an_unclear_message_after_an_off_topic_one_counts_too(rules):
     lost = said("out_of_scope", "the thing from the other day w the blue", 0.75, ("utter_out_of_scope",))
-    unclear = turn("ya know the one w the box n stuff", "nlu_fallback", 0.69, earlier=(lost,))
+    unclear = turn("ya know the one w the box n stuff", "nlu_fallback", 0.69, ranking=[("place_order", 0.3)], earlier=(lost,))
 
-    assert decide(rules, unclear).reason == "repeated_failure"
-    assert decide(rules, replace(unclear, intent="order_status", confidence=0.95)) is None  # understood: no failure
+    assert decide(rules, unclear) is None  # one failed attempt: the clarification offers a person
+    asked = said("nlu_fallback", unclear.text, 0.69, ("action_clarify",), [("place_order", 0.3)])
+    again = turn("the one with the bits", "nlu_fallback", 0.69, ranking=[("order_status", 0.3)], earlier=(lost, asked))
+    assert decide(rules, again).reason == "repeated_failure"
 
 
 @pytest.mark.parametrize(
