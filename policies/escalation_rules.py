@@ -38,10 +38,9 @@ HUMAN_REQUEST_INTENT = "request_human"
 # After an `assist` intent, these replies are not "the details": the customer is
 # reading the answer (more, solved, thanks) or the failure count handles it.
 NOT_DETAILS_INTENTS = {"tell_me_more", "problem_solved", "not_helpful", "thanks", "goodbye", "greet"}
-# The bot counts as unsure below this confidence, or on nlu_fallback.
-# Just above FallbackClassifier's threshold in config.yml (0.4): the logistic-regression
-# intent classifier's probabilities are less peaked than DIET's, for which this was 0.6
-# against a 0.55 fallback threshold.
+# The bot counts as unsure on nlu_fallback (FallbackClassifier, 0.69 in config.yml) or below this
+# confidence; a reading of an unsure message must reach it to be taken as what the customer meant
+# (chat after a clarification, a complaint whose details follow).
 UNSURE_BELOW = 0.45
 # ... and then a high-risk reading this likely is enough to bring in a person.
 RISKY_READING_AT_LEAST = 0.25
