@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from policies.risk_catalogue import PRIORITIES, Catalogue, Risk, parse_catalogue
 from policies.rules_file import Reader as _Reader
@@ -454,8 +454,10 @@ def failure_weight(
     readings: Sequence[Tuple[str, float]],
     earlier: Sequence[Exchange],
     unintelligible: bool = False,
+    failing_already: bool = False,
 ) -> int:
-    """How many failed attempts this customer message shows, given the exchanges before it (oldest first).
+    """How many failed attempts this customer message shows, given the exchanges before it (oldest first)
+    and whether one of them already was a failed attempt.
 
     - the reply to a clarifying question is unclear as well (``unclear_twice``);
     - right after an answer: "not helpful" (also as NLU's likeliest reading when
@@ -472,18 +474,13 @@ def failure_weight(
     # Nothing the bot could act on: the customer tried and the bot could not follow.
     # Off-topic counts within a conversation that is already failing: chatter alone ("did you see the
     # match", "what's the weather") never brings in a person, a misread request after a failure does.
-    off_topic = counts.off_topic if intent == OFF_TOPIC_INTENT and _failing_already(rules, earlier) else 0
+    off_topic = counts.off_topic if intent == OFF_TOPIC_INTENT and failing_already else 0
     lost = max(counts.unintelligible if unintelligible and not payload else 0, off_topic)
     if previous is not None and ((previous.intent == OFF_TOPIC_INTENT and counts.off_topic) or previous.unintelligible):
         # The bot just said it could not help, and it cannot read this one either.
         unclear = not payload and _unsure(intent, confidence) and not _chatting(intent, confidence, readings)
         lost = max(lost, counts.unintelligible if unclear else 0)
     return max(lost, _weight_after_answer(counts, words, payload, intent, confidence, readings, earlier, previous))
-
-
-def _failing_already(rules: Rules, earlier: Sequence[Exchange]) -> bool:
-    """An earlier message in the window was a failed attempt (recorded by an action or shown by the conversation)."""
-    return any(e.recorded or _exchange_weight(rules, earlier, i) for i, e in enumerate(earlier))
 
 
 def _chatting(intent: Optional[str], confidence: float, readings: Sequence[Tuple[str, float]]) -> bool:
@@ -529,24 +526,42 @@ def _weight_after_answer(
     return counts.came_back if came_back or same_again else 0
 
 
-def _exchange_weight(rules: Rules, earlier: Sequence[Exchange], index: int) -> int:
-    e = earlier[index]
-    return failure_weight(rules, e.text, e.intent, e.confidence, e.readings, earlier[:index], e.unintelligible)
+def _failing(earlier: Sequence[Exchange], weights: Sequence[int]) -> bool:
+    """One of these messages was a failed attempt (recorded by an action or shown by the conversation)."""
+    return any(e.recorded or w for e, w in zip(earlier, weights, strict=False))
 
 
-def pending_failures(rules: Rules, earlier: Sequence[Exchange]) -> int:
+def earlier_weights(rules: Rules, earlier: Sequence[Exchange]) -> List[int]:
+    """Each earlier message's failed attempts, oldest first, in one pass (each sees the ones before it)."""
+    weights: List[int] = []
+    for index, e in enumerate(earlier):
+        failing = _failing(earlier, weights)
+        weights.append(
+            failure_weight(rules, e.text, e.intent, e.confidence, e.readings, earlier[:index], e.unintelligible, failing)
+        )
+    return weights
+
+
+def pending_failures(earlier: Sequence[Exchange], weights: Sequence[int]) -> int:
     """Failed attempts of earlier messages that no action recorded, since the count was last reset."""
     pending = 0
-    for index, exchange in enumerate(earlier):
-        pending += max(0, _exchange_weight(rules, earlier, index) - exchange.recorded)
+    for exchange, weight in zip(earlier, weights, strict=True):
+        pending += max(0, weight - exchange.recorded)
         if exchange.reset:
             pending = 0
     return pending
 
 
-def _latest_weight(rules: Rules, turn: Turn) -> int:
+def _latest_weight(rules: Rules, turn: Turn, weights: Sequence[int]) -> int:
     return failure_weight(
-        rules, turn.text, turn.intent, turn.confidence, list(turn.ranking)[:2], turn.earlier, turn.unintelligible
+        rules,
+        turn.text,
+        turn.intent,
+        turn.confidence,
+        list(turn.ranking)[:2],
+        turn.earlier,
+        turn.unintelligible,
+        _failing(turn.earlier, weights),
     )
 
 
@@ -633,8 +648,9 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     if not turn.at_user_message:
         if turn.failure_recorded_this_turn:
             # The actions' count, plus what the conversation showed that no action recorded.
-            unrecorded = max(0, _latest_weight(rules, turn) - turn.recorded_this_turn)
-            failures = turn.failed_attempts + pending_failures(rules, turn.earlier) + unrecorded
+            weights = earlier_weights(rules, turn.earlier)
+            unrecorded = max(0, _latest_weight(rules, turn, weights) - turn.recorded_this_turn)
+            failures = turn.failed_attempts + pending_failures(turn.earlier, weights) + unrecorded
             if failures >= limit:
                 return _decision(rules, "repeated_failure", turn, str(failures), failed_attempts=failures)
         return None
@@ -687,9 +703,10 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
 
     # A failed attempt the conversation shows (the answer was rejected, the problem
     # came back, a clarification got nowhere): at the limit, a person takes over now.
-    weight = _latest_weight(rules, turn)
+    weights = earlier_weights(rules, turn.earlier)
+    weight = _latest_weight(rules, turn, weights)
     if weight:
-        failures = turn.failed_attempts + pending_failures(rules, turn.earlier) + weight
+        failures = turn.failed_attempts + pending_failures(turn.earlier, weights) + weight
         if failures >= limit:
             return _decision(rules, "repeated_failure", turn, str(failures), failed_attempts=failures)
     return None
