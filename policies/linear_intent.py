@@ -37,7 +37,8 @@ Configuration (config.yml), with defaults::
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -162,20 +163,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> LinearIntentClassifier:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
                 path = directory / MODEL_FILE
-                untrusted = set(sio.get_untrusted_types(file=path))
-                foreign = untrusted - EXTRA_TRUSTED_TYPES
-                model = None if foreign else sio.load(path, trusted=sorted(untrusted))
+                model, foreign = load_trusted_model(path)
         except ValueError:
             # Nothing was trained (Rasa skips training a component whose inputs are empty).
             logger.debug("LinearIntentClassifier: no trained model in %s; it will predict nothing", resource.name)
             return cls(config, model_storage, resource)
         if foreign:
-            raise LinearIntentClassifierError(f"{path} holds types this classifier never writes: {sorted(foreign)}")
+            raise LinearIntentClassifierError(f"{path} holds types this classifier never writes: {foreign}")
         return cls(config, model_storage, resource, model)
 
     # -- prediction -------------------------------------------------------------------------
@@ -201,6 +198,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 ranking = ranking[: self.config["ranking_length"]]
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+def load_trusted_model(path: Path) -> Tuple[Optional[Dict[str, Any]], List[str]]:
+    """The model skops saved at ``path`` (with ``fit_model``), or None and the types in the file that such a
+    model never holds: a file that would make skops build anything else is refused, not loaded."""
+    import skops.io as sio
+
+    untrusted = set(sio.get_untrusted_types(file=path))
+    foreign = sorted(untrusted - EXTRA_TRUSTED_TYPES)
+    return (None, foreign) if foreign else (sio.load(path, trusted=sorted(untrusted)), [])
 
 
 def fit_model(

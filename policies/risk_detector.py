@@ -59,7 +59,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from policies.embedding_model import EmbeddingModelError, SentenceEncoder, load_encoder
-from policies.linear_intent import EXTRA_TRUSTED_TYPES, Scorer, dense_sentence_features, fit_model
+from policies.linear_intent import Scorer, dense_sentence_features, fit_model, load_trusted_model
 from policies.risk_catalogue import Catalogue, parse_catalogue, sentences_of
 from policies.rules_file import RulesFileError, read_yaml
 
@@ -178,22 +178,18 @@ class RiskDetector(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> RiskDetector:
-        import skops.io as sio
-
         try:
             with model_storage.read_from(resource) as directory:
                 raw = json.loads((Path(directory) / CATALOGUE_FILE).read_text())
                 vocabulary = json.loads((Path(directory) / VOCABULARY_FILE).read_text())
                 path = Path(directory) / MODEL_FILE
-                model = None
-                if path.exists():
-                    untrusted = set(sio.get_untrusted_types(file=path))
-                    if untrusted - EXTRA_TRUSTED_TYPES:
-                        raise RiskDetectorError(f"{path} holds types this detector never writes: {sorted(untrusted)}")
-                    model = sio.load(path, trusted=sorted(untrusted))
+                model, foreign = load_trusted_model(path) if path.exists() else (None, [])
         except (ValueError, FileNotFoundError):
             logger.debug("RiskDetector: nothing trained in %s; it will detect nothing", resource.name)
             return cls(config, model_storage, resource)
+        # Raised outside the try: a refused file must fail the load, not pass as "nothing trained".
+        if foreign:
+            raise RiskDetectorError(f"{path} holds types this detector never writes: {foreign}")
         # Intents were checked at training time against the data this model was trained on.
         catalogue = parse_catalogue(raw, None, config.get("catalogue", "data/risks.yml"))
         return cls(config, model_storage, resource, catalogue, model, vocabulary)

@@ -172,3 +172,19 @@ def test_without_the_featurizer_training_says_what_is_missing(tmp_path, catalogu
 def test_bad_config_is_refused_naming_the_key(key, value):
     with pytest.raises(RiskDetectorError, match=key):
         RiskDetector.create({**RiskDetector.get_default_config(), key: value}, None, Resource("r"), CONTEXT)
+
+
+def test_a_model_file_with_foreign_types_is_refused_not_taken_for_nothing_trained(tmp_path, catalogue_file):
+    import skops.io as sio
+
+    from policies.risk_detector import MODEL_FILE
+    from tests.policies.test_linear_intent import NotOurs
+
+    storage = LocalModelStorage(tmp_path)
+    config = {**RiskDetector.get_default_config(), "catalogue": str(catalogue_file)}
+    RiskDetector.create(config, storage, Resource("risks"), CONTEXT).train(training_data())
+    with storage.write_to(Resource("risks")) as directory:
+        sio.dump({"classifier": NotOurs()}, directory / MODEL_FILE)
+
+    with pytest.raises(RiskDetectorError, match="never writes"):
+        RiskDetector.load(config, storage, Resource("risks"), CONTEXT)
