@@ -26,20 +26,31 @@ def send(page, text: str) -> None:
     page.press("#tandem-input", "Enter")
 
 
+def signed_in_desk(context, stack):
+    """The agent desk in a page of ``context``, signed in as Sam."""
+    agent = context.new_page()
+    agent.set_default_timeout(30_000)
+    agent.goto(f"{stack.rasa_url}/webhooks/desk/")
+    agent.fill("#desk-token", DESK_TOKENS["Sam"])
+    agent.click("#desk-login")
+    agent.wait_for_selector("#desk-main", state="visible")
+    return agent
+
+
+def open_widget(context, stack):
+    """The shop page in a page of ``context`` with the chat widget opened."""
+    customer = context.new_page()
+    customer.set_default_timeout(30_000)
+    customer.goto(f"{stack.web_url}/")
+    customer.click("#tandem-launcher")
+    return customer
+
+
 def test_customer_and_agent_talk_through_the_handoff(browser, stack) -> None:
     customer_context, agent_context = browser.new_context(), browser.new_context()
     try:
-        agent = agent_context.new_page()
-        agent.set_default_timeout(30_000)
-        agent.goto(f"{stack.rasa_url}/webhooks/desk/")
-        agent.fill("#desk-token", DESK_TOKENS["Sam"])
-        agent.click("#desk-login")
-        agent.wait_for_selector("#desk-main", state="visible")
-
-        customer = customer_context.new_page()
-        customer.set_default_timeout(30_000)
-        customer.goto(f"{stack.web_url}/")
-        customer.click("#tandem-launcher")
+        agent = signed_in_desk(agent_context, stack)
+        customer = open_widget(customer_context, stack)
         session = customer.evaluate("localStorage.getItem('tandem_session_id')")
         send(customer, "hi, my order 87654321 still has not arrived")
         customer.wait_for_selector(".tandem-msg.tandem-bot")
@@ -92,10 +103,7 @@ def test_an_agent_reply_sent_while_the_tab_was_closed_is_shown_on_return(browser
     desk.queue()
     context = browser.new_context()
     try:
-        customer = context.new_page()
-        customer.set_default_timeout(30_000)
-        customer.goto(f"{stack.web_url}/")
-        customer.click("#tandem-launcher")
+        customer = open_widget(context, stack)
         send(customer, "I need to speak to a person")
         shows(customer, ".tandem-msg.tandem-bot", "in the queue")
         session = customer.evaluate("localStorage.getItem('tandem_session_id')")
@@ -105,10 +113,7 @@ def test_an_agent_reply_sent_while_the_tab_was_closed_is_shown_on_return(browser
         desk.ok("POST", f"handoffs/{row['id']}/claim")
         desk.ok("POST", f"handoffs/{row['id']}/messages", json={"text": "Sam here: your refund went out today."})
 
-        back = context.new_page()  # same browser storage: same session
-        back.set_default_timeout(30_000)
-        back.goto(f"{stack.web_url}/")
-        back.click("#tandem-launcher")
+        back = open_widget(context, stack)  # same browser storage: same session
         shows(back, ".tandem-msg.tandem-agent", "your refund went out today")
         shows(back, ".tandem-msg.tandem-bot", "has joined")
         assert back.locator(".tandem-msg.tandem-agent").count() == 1  # replayed once, not twice
@@ -121,17 +126,8 @@ def test_the_desk_shows_the_risk_its_team_and_the_customers_words(browser, stack
     """A safety incident said in a long message: the agent sees the risk, the safety team and the sentence."""
     customer_context, agent_context = browser.new_context(), browser.new_context()
     try:
-        agent = agent_context.new_page()
-        agent.set_default_timeout(30_000)
-        agent.goto(f"{stack.rasa_url}/webhooks/desk/")
-        agent.fill("#desk-token", DESK_TOKENS["Sam"])
-        agent.click("#desk-login")
-        agent.wait_for_selector("#desk-main", state="visible")
-
-        customer = customer_context.new_page()
-        customer.set_default_timeout(30_000)
-        customer.goto(f"{stack.web_url}/")
-        customer.click("#tandem-launcher")
+        agent = signed_in_desk(agent_context, stack)
+        customer = open_widget(customer_context, stack)
         session = customer.evaluate("localStorage.getItem('tandem_session_id')")
         send(customer, "Hello. The kettle from my last order caught fire on the counter this morning. What do I do now?")
         shows(customer, ".tandem-msg.tandem-bot", "product safety team")
