@@ -44,12 +44,9 @@ from policies.escalation_rules import (
     parse_rules,
     sentiment,
 )
+from policies.risk_catalogue import RISKS_KEY, UNINTELLIGIBLE_KEY
 
 HANDOFF_ACTION = "action_handoff"
-# Keys policies/risk_detector.py adds to a message's parse data (not imported: the policy
-# must not load the embedding model).
-RISKS_KEY = "risks"
-UNINTELLIGIBLE_KEY = "unintelligible"
 RULES_FILE = "rules.json"
 # Actions that count a failed attempt; after them the policy checks the limit.
 FAILURE_ACTIONS = {"action_not_helpful", "action_clarify", "action_answer_from_kb"}

@@ -23,6 +23,9 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set,
 from policies.rules_file import Reader
 
 PRIORITIES = ("P1", "P2", "P3")
+# What policies/risk_detector.py adds to a message's parse data, and the escalation policy reads.
+RISKS_KEY = "risks"
+UNINTELLIGIBLE_KEY = "unintelligible"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
 

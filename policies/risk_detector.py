@@ -60,13 +60,11 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from policies.embedding_model import EmbeddingModelError, SentenceEncoder, load_encoder
 from policies.linear_intent import Scorer, dense_sentence_features, fit_model, load_trusted_model
-from policies.risk_catalogue import Catalogue, parse_catalogue, sentences_of
+from policies.risk_catalogue import RISKS_KEY, UNINTELLIGIBLE_KEY, Catalogue, parse_catalogue, sentences_of
 from policies.rules_file import RulesFileError, read_yaml
 
 logger = logging.getLogger(__name__)
 
-RISKS_KEY = "risks"
-UNINTELLIGIBLE_KEY = "unintelligible"
 FALLBACK_INTENT = "nlu_fallback"
 CATALOGUE_FILE = "catalogue.json"
 VOCABULARY_FILE = "vocabulary.json"
@@ -75,7 +73,6 @@ ORDINARY = "ordinary"
 # A sentence needs this many different words before its meaning can show a risk.
 MIN_DISTINCT_WORDS = 3
 WORD = re.compile(r"[^\W\d_]{2,}")
-WORDPIECE_CONTINUATION = "##"
 # The classifier's features as the intent classifier's (policies/linear_intent.py), without sentiment:
 # anger is frustration's business, not a risk's.
 FEATURES = {
@@ -117,8 +114,7 @@ class RiskDetector(GraphComponent):
         self._encoder = encoder
         self._match = None
         if catalogue is not None and vocabulary is not None:
-            known = set(vocabulary) | model_vocabulary(self._encoder_or_fail())
-            self._match = Matcher(catalogue, model, known, self.config["min_known_words"])
+            self._match = self._matcher(catalogue, model, vocabulary)
 
     @classmethod
     def create(
@@ -157,8 +153,12 @@ class RiskDetector(GraphComponent):
         every_text = [m.get(TEXT) for m in training_data.intent_examples if m.get(TEXT)] + written
         vocabulary = sorted({w for text in every_text for w in WORD.findall(text.lower())})
         self._persist(catalogue, model, vocabulary)
-        self._match = Matcher(catalogue, model, set(vocabulary) | model_vocabulary(encoder), self.config["min_known_words"])
+        self._match = self._matcher(catalogue, model, vocabulary)
         return self._resource
+
+    def _matcher(self, catalogue: Catalogue, model: Optional[Dict[str, Any]], vocabulary: Sequence[str]) -> Matcher:
+        known = set(vocabulary) | model_vocabulary(self._encoder_or_fail())
+        return Matcher(catalogue, model, known, self.config["min_known_words"])
 
     def _persist(self, catalogue: Catalogue, model: Optional[Dict[str, Any]], vocabulary: List[str]) -> None:
         import skops.io as sio

@@ -155,9 +155,9 @@ def _reason(tracker: Tracker, rules: Rules, secrets: Secrets) -> Dict[str, str]:
 
 def _risk(value: Any, rules: Rules, now: datetime, secrets: Secrets) -> Optional[Dict[str, Any]]:
     """The risk behind the handoff (the policy's handoff_risk slot), with the deadline a legal clock sets."""
-    if not isinstance(value, dict) or rules.catalogue.risk(str(value.get("name"))) is None:
+    risk = rules.catalogue.risk(str(value.get("name"))) if isinstance(value, dict) else None
+    if risk is None:
         return None
-    risk = rules.catalogue.risk(str(value["name"]))
     record: Dict[str, Any] = {
         "name": risk.name,
         "team": risk.team,
