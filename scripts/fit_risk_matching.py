@@ -30,7 +30,7 @@ from policies.escalation_rules import load_rules
 from policies.risk_catalogue import Catalogue, Matching, sentences_of
 from policies.risk_detector import Matcher, RiskDetector, fit_risk_model
 from scripts.gold import GOLD, load_gold
-from scripts.intent_pipeline import NLU_DATA_DIR, load_nlu
+from scripts.intent_pipeline import NLU_DATA_DIR, load_nlu, pipeline_components
 from scripts.stack import ROOT
 
 THRESHOLDS = np.round(np.arange(0.30, 0.9501, 0.05), 2)
@@ -56,11 +56,7 @@ def first_applying(catalogue: Catalogue, found: List[Dict[str, object]], tier: O
 
 
 def detector_settings() -> Dict[str, float]:
-    import yaml
-
-    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
-    settings = next((c for c in pipeline if c["name"] == DETECTOR_CONFIG), None) or {}
-    return {**RiskDetector.get_default_config(), **{k: v for k, v in settings.items() if k != "name"}}
+    return {**RiskDetector.get_default_config(), **pipeline_components().get(DETECTOR_CONFIG, {})}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

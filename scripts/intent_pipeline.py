@@ -54,13 +54,18 @@ class PipelineConfig:
         return replace(self, featurizer=None, classifier={**self.classifier, "dense_scale": 0.0})
 
 
+def pipeline_components(path: Path = CONFIG) -> Dict[str, Dict[str, Any]]:
+    """config.yml's pipeline: each component's name and the settings written for it."""
+    return {
+        entry["name"]: {k: v for k, v in entry.items() if k != "name"} for entry in yaml.safe_load(path.read_text())["pipeline"]
+    }
+
+
 def read_config(path: Path = CONFIG) -> PipelineConfig:
     from policies.linear_intent import LinearIntentClassifier
     from policies.sentence_embedding import SentenceEmbeddingFeaturizer
 
-    pipeline = {
-        entry["name"]: {k: v for k, v in entry.items() if k != "name"} for entry in yaml.safe_load(path.read_text())["pipeline"]
-    }
+    pipeline = pipeline_components(path)
     if CLASSIFIER not in pipeline:
         raise ValueError(f"{path} has no {CLASSIFIER} in its pipeline")
     fallback = {**FALLBACK_DEFAULTS, **pipeline.get(FALLBACK, {})}
