@@ -422,11 +422,13 @@ def escalation_cost() -> Results:
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.message import Message
 
+    from policies.embedding_model import load_encoder
     from policies.escalation import EscalationPolicy
     from policies.risk_catalogue import sentences_of
     from policies.risk_detector import RiskDetector
     from policies.sentence_embedding import SentenceEmbeddingFeaturizer
     from scripts.gold import load_gold
+    from scripts.intent_pipeline import pipeline_components
 
     domain = Domain.load(str(ROOT / "domain.yml"))
     context = ExecutionContext(GraphSchema({}), "b")
@@ -436,7 +438,8 @@ def escalation_cost() -> Results:
         featurizer = SentenceEmbeddingFeaturizer.create(
             SentenceEmbeddingFeaturizer.get_default_config(), storage, Resource("f"), context
         )
-        detector = RiskDetector.create(RiskDetector.get_default_config(), storage, Resource("d"), context)
+        settings = pipeline_components().get("policies.risk_detector.RiskDetector", {})  # as config.yml sets it
+        detector = RiskDetector.create({**RiskDetector.get_default_config(), **settings}, storage, Resource("d"), context)
         detector.train(featurizer.process_training_data(load_data(str(ROOT / "data" / "nlu"))))
         single, several, embedding = [], [], []
         for text in texts * 3:
@@ -449,7 +452,7 @@ def escalation_cost() -> Results:
             else:
                 several.append(elapsed)
                 started = time.perf_counter()
-                detector._encoder_or_fail().embed(list(sentences_of(text)))
+                load_encoder().embed(list(sentences_of(text)))  # the process's one encoder, as the detector's
                 embedding.append((time.perf_counter() - started) * 1000)
 
         config = EscalationPolicy.get_default_config()
