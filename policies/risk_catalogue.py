@@ -82,20 +82,19 @@ class Catalogue:
 
     def keyword_match(self, risk: Risk, text: str, sentences: Sequence[str]) -> Optional[Dict[str, Any]]:
         """The risk's first keyword match in the message: the sentence it is in, and the words."""
-        if risk.keyword_in(text) is None:  # most messages match nothing: one pass instead of one per sentence
+        whole = risk.keyword_in(text)
+        if whole is None:  # most messages match nothing: one pass instead of one per sentence
             return None
         for sentence in sentences:
             matched = risk.keyword_in(sentence)
             if matched is not None:
                 return {"risk": risk.name, "evidence": sentence, "matched_by": "keyword", "keyword": matched}
-        matched = risk.keyword_in(text)  # a keyword spanning two sentences
-        if matched is not None:
-            return {"risk": risk.name, "evidence": text.strip(), "matched_by": "keyword", "keyword": matched}
-        return None
+        # A keyword spanning two sentences: the whole message is the evidence.
+        return {"risk": risk.name, "evidence": text.strip(), "matched_by": "keyword", "keyword": whole}
 
-    def keyword_matches(self, text: str) -> List[Dict[str, Any]]:
+    def keyword_matches(self, text: str, sentences: Optional[Sequence[str]] = None) -> List[Dict[str, Any]]:
         """Every risk whose keywords the message matches, in catalogue order (what the detector finds without meaning)."""
-        sentences = sentences_of(text)
+        sentences = sentences_of(text) if sentences is None else sentences
         return [m for risk in self.risks if (m := self.keyword_match(risk, text, sentences)) is not None]
 
 

@@ -255,7 +255,7 @@ class Matcher:
         it is unintelligible."""
         meaning = self._by_meaning(sentences, vectors)
         # Keywords first: a must-never-miss phrase is surer than any reading of meaning.
-        found = [m for risk in self.catalogue.risks if (m := self.catalogue.keyword_match(risk, text, sentences))]
+        found = self.catalogue.keyword_matches(text, sentences)
         keyworded = {m["risk"] for m in found}
         for risk in self.catalogue.risks:
             if risk.name in meaning and risk.name not in keyworded:
