@@ -239,12 +239,11 @@ def parse_rules(
         catalogue = parse_catalogue(embedded, known_intents, f"{path} (risk_catalogue)")
     queues = tuple(catalogue.teams) or DEFAULT_QUEUES
     reason_codes = (*BASE_REASONS, *sorted({risk.reason for risk in catalogue.risks} - set(BASE_REASONS)))
-    known = known_intents if known_intents is not None else _intents_named(data)
 
     defaults = _intent_rule(r, r.get(data, "defaults", ""), "defaults", None, reason_codes, queues)
     intents = {}
     for name, rule in r.mapping(r.get(data, "intents", ""), "intents").items():
-        if name not in known:
+        if known_intents is not None and name not in known_intents:
             raise r.fail(f"intents.{name}", "unknown intent: not in domain.yml")
         intents[name] = _intent_rule(r, rule, f"intents.{name}", defaults, reason_codes, queues)
 
@@ -289,7 +288,7 @@ def parse_rules(
         r.only(tier, {"frustration_threshold", "failed_attempt_limit", "priority", "handoff_intents"}, key)
         handoff_intents = r.get(tier, "handoff_intents", key)
         for intent in handoff_intents:
-            if intent not in known:
+            if known_intents is not None and intent not in known_intents:
                 raise r.fail(f"{key}.handoff_intents", f"unknown intent {intent!r}: not in domain.yml")
         tiers[str(name)] = Tier(
             frustration_threshold=r.number(r.get(tier, "frustration_threshold", key), f"{key}.frustration_threshold", 0.1, 5.0),
@@ -340,14 +339,6 @@ def parse_rules(
 
 # What the agent reads for a risk: the catalogue's why, then the customer's words that showed it.
 RISK_EXPLANATION = "Escalated because of {risk}: {why} The customer wrote: {detail}"
-
-
-def _intents_named(data: Mapping[str, Any]) -> Set[str]:
-    """Every intent the rules name (a saved model's rules were checked against its domain when trained)."""
-    named = set((data.get("intents") or {}).keys())
-    for tier in (data.get("tiers") or {}).values():
-        named |= set((tier or {}).get("handoff_intents") or [])
-    return named
 
 
 def load_rules(path: Path, known_intents: Set[str]) -> Rules:
