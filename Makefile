@@ -2,7 +2,9 @@
 PY := .venv/bin/python
 # Rasa sends no telemetry and no error reports to its servers from anything make runs.
 export RASA_TELEMETRY_ENABLED := false
-RASA := .venv/bin/rasa
+# Rasa's command line with Tandem's extensions applied first (rasa_extensions/cli.py); the
+# scripts below start Rasa only this way. By hand: $(RASA) shell --model models/...
+RASA := $(PY) -m rasa_extensions.cli
 
 .PHONY: install run test lint validate kb-report eval bench nlu-bench fuzz clean
 
@@ -13,8 +15,8 @@ run: install
 	@$(PY) -m scripts.run
 
 lint: install
-	@.venv/bin/ruff check actions policies connectors core scripts tests
-	@.venv/bin/ruff format --check --quiet actions policies connectors core scripts tests
+	@.venv/bin/ruff check actions policies connectors core rasa_extensions scripts tests
+	@.venv/bin/ruff format --check --quiet actions policies connectors core rasa_extensions scripts tests
 
 validate: install
 	@$(PY) -m scripts.kb validate

@@ -15,6 +15,12 @@ so trackers and the widget do not change):
   credentials.yml the socket.io server shares rooms across instances through Redis.
 - A reconnecting customer is told the current handoff state right after
   ``session_confirm``, so a reload shows "you're talking with Sam" again.
+
+Subclasses only, no patching: the channel builds its own blueprint, and Rasa's and
+python-socketio's classes stay as they are for everyone else (Rasa's internals are
+patched only in rasa_extensions/). The private hooks it overrides,
+``SocketIOOutput._send_message`` and ``AsyncServer._engineio_server_class``, are
+checked against the pinned versions by tests/rasa_extensions/test_patches.py.
 """
 
 from __future__ import annotations

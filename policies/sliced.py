@@ -31,7 +31,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 
-from policies.speedups import EVENT_MEMO_PREFIX, EventsMemo, nth_last_user_message
+from rasa_extensions.events import EVENT_MEMO_PREFIX, EventsMemo, nth_last_user_message
 
 STATE_EVENTS = (SlotSet, AllSlotsReset, ActiveLoop, Restarted, SessionStarted)
 MAX_TURNS_KEY = "max_turns"

@@ -9,7 +9,7 @@ This store keeps recently active conversations in memory, as trackers, and on
 each retrieve reads only the rows added since (``id`` greater than the last one
 seen), applies them to a copy of the kept tracker and returns that copy: no
 replay of the whole conversation, and the copy keeps the memos of its events
-(policies/speedups.py). Rows written by other Rasa instances are picked up the
+(rasa_extensions/patches.py). Rows written by other Rasa instances are picked up the
 same way, so several instances can share one database; a new session (a
 ``session_started`` row) or anything unexpected falls back to a full load. The
 database stays the only source of truth: nothing is ever served from memory

@@ -29,9 +29,9 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import requests
 
 from core import clock
+from rasa_extensions.cli import command as rasa_command
 from scripts.stack import (
     ROOT,
-    VENV_BIN,
     Ports,
     Stack,
     StackError,
@@ -98,7 +98,7 @@ def train_fresh(config: Path, name: str, out: Path) -> Tuple[Path, float]:
     # Autoconfig writes the defaults it chose back into the config file: train from a copy.
     config_copy = out / f"{name}-config.yml"
     shutil.copyfile(config, config_copy)
-    argv = [str(VENV_BIN / "rasa"), "train", "--config", str(config_copy), "--domain", "domain.yml"]
+    argv = rasa_command("train", "--config", str(config_copy), "--domain", "domain.yml")
     argv += ["--data", *DATA_DIRS, "--out", str(out), "--fixed-model-name", name]
     train_log = WORK / f"{name}-train.log"
     # Rasa reuses trained components from its cache (.rasa/cache) across runs: an empty
@@ -565,6 +565,13 @@ def main() -> int:
         help="which configs to train and serve (the stock one trains for about 18 minutes on 2 cores)",
     )
     wanted = set(parser.parse_args().configs)
+    from rasa_extensions import patches
+
+    try:  # the servers run extended (rasa_extensions/cli.py); what runs in this process too
+        patches.apply()
+    except patches.UntestedRasaError as error:
+        log(str(error))
+        return 2
     results: Dict[str, Results] = {name: {} for name in CONFIGS}
     failed = False
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as models:

@@ -23,7 +23,8 @@ from typing import Any, Callable, Dict, List, Tuple
 import yaml
 
 from core import clock
-from scripts.stack import ROOT, VENV_BIN, StackError, trained_model
+from rasa_extensions.cli import command as rasa_command
+from scripts.stack import ROOT, StackError, trained_model
 
 RESULTS = ROOT / "results"
 OUTPUT = RESULTS / "eval.md"
@@ -56,10 +57,11 @@ def log(message: str) -> None:
 
 
 def rasa(*args: str, out: Path) -> None:
-    """Run a `rasa` command into a fresh `out` (so no stale report is read); its output goes to stderr."""
+    """Run a `rasa` command (through rasa_extensions/cli.py, as the server runs) into a fresh `out`
+    (so no stale report is read); its output goes to stderr."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    result = subprocess.run([str(VENV_BIN / "rasa"), *args, "--out", str(out)], cwd=ROOT, stdout=sys.stderr)
+    result = subprocess.run(rasa_command(*args, "--out", str(out)), cwd=ROOT, stdout=sys.stderr)
     if result.returncode != 0:
         raise EvaluationError(f"`rasa {' '.join(args)}` exited with code {result.returncode}; see its output above")
 
@@ -485,6 +487,13 @@ SECTIONS: List[Callable[[], Section]] = [
 
 
 def main() -> int:
+    from rasa_extensions import patches
+
+    try:  # the `rasa` commands run extended (rasa_extensions/cli.py); what runs in this process too
+        patches.apply()
+    except patches.UntestedRasaError as error:
+        log(str(error))
+        return 2
     sections: List[Section] = []
     failed = False
     for run in SECTIONS:

@@ -19,10 +19,10 @@ from urllib.parse import urlencode
 import requests
 
 from core.secrets import SecretError
+from rasa_extensions.cli import command as rasa_command
 from scripts.action_server import TOKEN_ENV, TokenError, action_token
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
 
 
@@ -198,8 +198,7 @@ def start_rasa(
     process = _spawn(
         stack,
         "rasa",
-        [
-            str(VENV_BIN / "rasa"),
+        rasa_command(
             "run",
             "--model",
             str(model),
@@ -214,7 +213,7 @@ def start_rasa(
             "--cors",
             *stack.cors_origins,
             *(["--enable-api", "--auth-token", stack.api_token] if stack.api_token else []),
-        ],
+        ),
         env={**RASA_ENV, **with_action_token(env)},
     )
     ready = f"{stack.rasa_url}/webhooks/rest/"
@@ -277,7 +276,7 @@ def start_stack(
 def trained_model(config: str = "config.yml", name: str = "tandem") -> Path:
     """Path of the model for the current inputs, training it if needed."""
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train.py"), "--config", config, "--name", name],
+        [sys.executable, "-m", "scripts.train", "--config", config, "--name", name],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -1,11 +1,12 @@
 """Train the model only when its inputs changed; print the model's path.
 
 The cache key is a hash of everything that shapes the model: config, domain,
-training data, the custom policy code and the Rasa version. A model for a key
+training data, the custom policy code, Tandem's Rasa extensions (the policies use
+them, and training runs through them) and the Rasa version. A model for a key
 that was trained before is reused, so `make run` and `make test` train at
 most once per change.
 
-Usage: python scripts/train.py [--config config.yml] [--out models] [--name prefix]
+Usage: python -m scripts.train [--config config.yml] [--out models] [--name prefix]
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rasa_extensions.cli import command as rasa_command
+
 ROOT = Path(__file__).resolve().parent.parent
 # What `rasa train --data` reads, and everything else the model depends on.
 TRAINING_DATA = ["data/nlu", "data/rules", "data/stories"]
-TRAINING_INPUTS = ["domain.yml", *TRAINING_DATA, "data/escalation.yml", "data/risks.yml", "policies"]
+TRAINING_INPUTS = ["domain.yml", *TRAINING_DATA, "data/escalation.yml", "data/risks.yml", "policies", "rasa_extensions"]
 
 
 def input_files(config: Path) -> list[Path]:
@@ -58,12 +61,10 @@ def main() -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     print(f"train: training {model.relative_to(ROOT)} (1-2 minutes)", file=sys.stderr)
-    rasa = Path(sys.executable).parent / "rasa"
     # Rasa appends .tar.gz to --fixed-model-name.
     partial_stem = f".partial-{model.name.removesuffix('.tar.gz')}"
     result = subprocess.run(
-        [
-            str(rasa),
+        rasa_command(
             "train",
             "--config",
             str(config),
@@ -75,7 +76,7 @@ def main() -> int:
             str(out),
             "--fixed-model-name",
             partial_stem,
-        ],
+        ),
         cwd=ROOT,
         stdout=sys.stderr,
         # Rasa's own training cache keys a policy by its config and the stories, not by

@@ -9,11 +9,17 @@ session starts and ticks on from there, in this process and in every server the
 suite starts (through ``TANDEM_CLOCK``/``TANDEM_CLOCK_ANCHOR``), so no test
 depends on the day or the time of day it runs. ``pin_clock`` stops it at a given
 instant for one test.
+
+Tandem's patches of Rasa (rasa_extensions/patches.py) are applied for one test by
+``rasa_extended`` and taken off after it; no test may leave them applied, so no
+result depends on the order tests run in. The servers the suite starts run
+extended, through the launcher (rasa_extensions/cli.py).
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -75,6 +81,26 @@ def pin_clock(suite_clock: clock.Clock) -> Iterator[Any]:
 
     yield pin
     clock.use(suite_clock)
+
+
+@pytest.fixture
+def rasa_extended() -> Iterator[None]:
+    """Rasa with Tandem's patches applied, as the launcher runs it, for one test; Rasa's own code after it."""
+    from rasa_extensions import patches
+
+    patches.apply()
+    yield
+    patches.restore()
+
+
+@pytest.fixture(autouse=True)
+def rasa_left_as_found() -> Iterator[None]:
+    """Fail a test that leaves Rasa patched (outside ``rasa_extended``), and unpatch it for the next."""
+    yield
+    patches = sys.modules.get("rasa_extensions.patches")  # never imported: nothing was applied (and Rasa stays unloaded)
+    if patches is not None and patches.applied():
+        patches.restore()
+        pytest.fail("the test left Rasa patched: use the rasa_extended fixture, which restores Rasa's own code")
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import yaml
 
 from core.secrets import local_secret
-from policies.speedups import history_window
+from rasa_extensions.history import history_window
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 OutputFactory = Callable[[str, Mapping[str, Any]], Optional[OutputChannel]]
 
 _outputs: Dict[str, OutputFactory] = {}
+_extension_checked = False  # several channels start; one warning is enough
 
 
 @lru_cache(maxsize=1)
@@ -133,18 +134,16 @@ def agent_actions():
 
 def start_with(blueprint: Any) -> None:
     """Start the relay's background work (outbox dispatcher, queue updates) when the
-    server that mounts ``blueprint`` starts, and apply Tandem's Rasa speed-ups
-    (policies/speedups.py). Every handoff-aware channel calls this; both happen
-    once per process."""
+    server that mounts ``blueprint`` starts, once per process. Every handoff-aware
+    channel calls this."""
 
     guard(blueprint)
 
     @blueprint.listener("after_server_start")
     async def start_relay(app: Any, _: Any) -> None:
         from connectors.handoff.relay import relay
-        from policies import speedups
 
-        speedups.apply()
+        _check_extended()
         relay().start(app)
 
     @blueprint.listener("before_server_stop")
@@ -152,3 +151,19 @@ def start_with(blueprint: Any) -> None:
         from connectors.handoff.relay import relay
 
         await relay().stop()
+
+
+def _check_extended() -> None:
+    """Warn, once per process, when Rasa was started without the launcher (rasa_extensions/cli.py),
+    which applies Tandem's patches before Rasa starts: plain `rasa run` works, only slower."""
+    global _extension_checked
+    from rasa_extensions import patches
+
+    if _extension_checked:
+        return
+    _extension_checked = True
+    if not patches.applied():
+        logger.warning(
+            "Rasa runs without Tandem's extensions (rasa_extensions/patches.py): custom actions get the whole "
+            "conversation and every message costs more as it grows; start it as `python -m rasa_extensions.cli run ...`"
+        )

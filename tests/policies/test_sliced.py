@@ -98,12 +98,9 @@ def eventful_script(rasa_domain: Domain) -> list:
 
 
 @pytest.mark.parametrize("max_turns", [2, 6])
-def test_a_growing_tracker_is_cut_as_a_fresh_one_would_be(rasa_domain, max_turns):
+def test_a_growing_tracker_is_cut_as_a_fresh_one_would_be(rasa_domain, max_turns, rasa_extended):
     # The same tracker sliced after every event reuses its cut memo (and copies carry it);
     # each window must equal the one cut from a tracker that never had a memo.
-    from policies import speedups
-
-    speedups.apply()
     grown = DialogueStateTracker("c", rasa_domain.slots)
     for event in eventful_script(rasa_domain):
         grown.update(event)

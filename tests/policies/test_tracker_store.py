@@ -116,13 +116,10 @@ def test_a_zero_cache_is_refused(domain, tmp_path) -> None:
         IncrementalSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"), max_cached_conversations=0)
 
 
-def test_memoised_applied_events_match_rasas_walk(domain) -> None:
-    """policies/speedups.py memoises applied_events; it must equal the plain walk at every step."""
+def test_memoised_applied_events_match_rasas_walk(domain, rasa_extended) -> None:
+    """rasa_extensions/patches.py memoises applied_events; it must equal the plain walk at every step."""
     from rasa.shared.core.events import ActionReverted, Restarted, UserUtteranceReverted
 
-    from policies import speedups
-
-    speedups.apply()
     tracker = DialogueStateTracker("memo", domain.slots)
     capped = DialogueStateTracker("capped", domain.slots, max_event_history=4)
     script = [

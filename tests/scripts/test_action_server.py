@@ -229,7 +229,9 @@ def test_it_is_not_reachable_on_other_addresses(server: SimpleNamespace) -> None
     assert _listening(HOST, PORT)
 
 
-async def test_rasa_sends_the_token_from_endpoints_yml(server: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_rasa_sends_the_token_from_endpoints_yml(
+    server: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, rasa_extended: None
+) -> None:
     """The project's endpoints.yml, read by Rasa itself, through the bounded-history patch."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels import CollectingOutputChannel
@@ -240,9 +242,6 @@ async def test_rasa_sends_the_token_from_endpoints_yml(server: SimpleNamespace, 
     from rasa.shared.exceptions import RasaException
     from rasa.utils.endpoints import read_endpoint_config
 
-    from policies import speedups
-
-    speedups.apply()
     domain = Domain.load(str(ROOT / "domain.yml"))
 
     async def run_handback() -> list:
