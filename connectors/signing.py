@@ -3,10 +3,8 @@
 Every verifier returns ``None`` on success and raises ``SignatureError`` with a
 reason an operator can act on ("timestamp outside the five-minute window")
 otherwise; connectors answer 401 with that reason and never log the secret.
+Slack's requests are verified with slack_sdk's verifier instead (connectors/slack/verify.py).
 
-- Slack: ``X-Slack-Signature: v0=<hex>`` is HMAC-SHA256 of
-  ``v0:{X-Slack-Request-Timestamp}:{raw body}`` with the app's signing secret
-  (https://api.slack.com/authentication/verifying-requests-from-slack).
 - Chatwoot: ``X-Chatwoot-Signature: sha256=<hex>`` is HMAC-SHA256 of
   ``{X-Chatwoot-Timestamp}.{raw body}`` with the webhook secret.
 - Tandem's own outgoing webhook signs the same way as Chatwoot, with the
@@ -49,16 +47,6 @@ def _matches(expected: str, given: Optional[str]) -> None:
         raise SignatureError("missing signature header")
     if not hmac.compare_digest(expected, given.strip()):
         raise SignatureError("signature does not match")
-
-
-def slack_signature(secret: str, timestamp: str, body: bytes) -> str:
-    return "v0=" + hmac_sha256_hex(secret, b"v0:" + timestamp.encode() + b":" + body)
-
-
-def verify_slack(secret: str, headers: Mapping[str, str], body: bytes, now: Optional[float] = None) -> None:
-    timestamp = headers.get("X-Slack-Request-Timestamp") or headers.get("x-slack-request-timestamp")
-    _fresh(timestamp, now)
-    _matches(slack_signature(secret, str(timestamp), body), headers.get("X-Slack-Signature") or headers.get("x-slack-signature"))
 
 
 def timestamped_signature(secret: str, timestamp: str, body: bytes) -> str:

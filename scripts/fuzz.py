@@ -84,7 +84,9 @@ FUZZ_SECRET = "fuzz-webhook-secret-0123456789abcdef"
 
 def signature_headers(route: str, secret: Optional[str], body: bytes) -> Dict[str, str]:
     """Headers that pass the route's signature check with ``secret`` (none for unsigned routes)."""
-    from connectors.signing import slack_signature, timestamped_signature
+    from slack_sdk.signature import SignatureVerifier
+
+    from connectors.signing import timestamped_signature
     from core import clock
 
     if secret is None or route not in WEBHOOK_SECRETS:
@@ -92,7 +94,8 @@ def signature_headers(route: str, secret: Optional[str], body: bytes) -> Dict[st
     timestamp = str(int(clock.timestamp()))
     scheme = WEBHOOK_SECRETS[route][1]
     if scheme == "slack":
-        return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": slack_signature(secret, timestamp, body)}
+        signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+        return {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": signature}
     if scheme == "chatwoot":
         signature = timestamped_signature(secret, timestamp, body)
         return {"X-Chatwoot-Timestamp": timestamp, "X-Chatwoot-Signature": signature}

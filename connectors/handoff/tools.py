@@ -26,7 +26,7 @@ def connector_for(livechat: Mapping[str, Any]) -> LiveChatConnector:
 
         return ChatwootConnector.from_config(livechat)
     if kind == "slack":
-        from connectors.slack_agents import SlackAgentsConnector
+        from connectors.slack import SlackAgentsConnector
 
         return SlackAgentsConnector.from_config(livechat)
     if kind == "webhook":

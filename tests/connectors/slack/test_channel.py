@@ -1,4 +1,4 @@
-"""Customers on Slack: connectors/slack.py mounted the way Rasa mounts it, on a real Sanic
+"""Customers on Slack: connectors/slack/channel.py mounted the way Rasa mounts it, on a real Sanic
 server on a loopback port, replying through a fake Slack Web API (tests/fakes/slack_api.py).
 
 Slack behaviour relied on:
@@ -31,8 +31,11 @@ import pytest
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from connectors.slack import HandoffHooks, SlackInput, SlackOutput, conversation_id, parse_conversation_id
-from connectors.slack_blocks import render_message
+from connectors.slack.blocks import render_message
+from connectors.slack.channel import HandoffHooks, SlackInput
+from connectors.slack.conversation import conversation_id, parse_conversation_id
+from connectors.slack.output import SlackOutput
+from connectors.slack.retry import RetryPolicy
 from tests.fakes import serve
 from tests.fakes.slack_api import (
     FakeSlackApi,
@@ -65,11 +68,28 @@ class RecordingAgent:
         await message.output_channel.send_response(message.sender_id, {"text": f"You said: {message.text}", "buttons": BUTTONS})
 
 
+class Waits:
+    """The retry policy's sleep: records how long each wait would be and returns at once."""
+
+    def __init__(self) -> None:
+        self.seconds: List[float] = []
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+
+
 class Harness:
     def __init__(
-        self, fake: FakeSlackApi, channel: SlackInput, agent: RecordingAgent, url: str, registered: Dict[str, Any]
+        self,
+        fake: FakeSlackApi,
+        channel: SlackInput,
+        agent: RecordingAgent,
+        url: str,
+        registered: Dict[str, Any],
+        waits: Optional[Waits] = None,
     ) -> None:
         self.fake, self.channel, self.agent, self.url, self.registered = fake, channel, agent, url, registered
+        self.waits = waits or Waits()
 
     async def post(self, request: SignedRequest, path: str = "/webhooks/slack/webhook") -> Tuple[int, str, float]:
         started = time.monotonic()
@@ -81,7 +101,9 @@ class Harness:
         await asyncio.wait_for(self.channel.idle(), timeout=30)
 
 
-def make_channel(fake: FakeSlackApi, registered: Dict[str, Any], secret: Optional[str] = SECRET, **kwargs: Any) -> SlackInput:
+def make_channel(
+    fake: FakeSlackApi, registered: Dict[str, Any], secret: Optional[str] = SECRET, waits: Optional[Waits] = None, **kwargs: Any
+) -> SlackInput:
     return SlackInput(
         slack_token=fake.token,
         slack_signing_secret=secret,
@@ -91,7 +113,7 @@ def make_channel(fake: FakeSlackApi, registered: Dict[str, Any], secret: Optiona
             register_output=lambda name, factory: registered.__setitem__(name, factory),
             start_with=lambda blueprint: None,
         ),
-        delivery_backoff=0.01,
+        delivery_retry=RetryPolicy(sleep=waits or Waits()),
         **kwargs,
     )
 
@@ -111,11 +133,12 @@ def fake() -> FakeSlackApi:
 @pytest.fixture
 async def slack(fake: FakeSlackApi) -> AsyncIterator[Harness]:
     registered: Dict[str, Any] = {}
-    channel = make_channel(fake, registered)
+    waits = Waits()
+    channel = make_channel(fake, registered, waits=waits)
     agent = RecordingAgent()
     server, url = await serve(channel, agent)
     try:
-        yield Harness(fake, channel, agent, url, registered)
+        yield Harness(fake, channel, agent, url, registered, waits)
     finally:
         if agent.gate is not None:
             agent.gate.set()
@@ -431,6 +454,33 @@ async def test_a_failed_reply_is_retried_until_delivered(slack: Harness, failure
     await slack.settle()
     attempts = slack.fake.calls("chat.postMessage")
     assert [c.outcome for c in attempts] == [failure, failure, "ok"]
+    assert slack.waits.seconds == [0.5, 1.0]  # backoff doubling from 0.5 s; the fake's Retry-After is 0
+
+
+async def test_a_rate_limited_reply_waits_at_least_retry_after_within_the_cap(slack: Harness) -> None:
+    slack.fake.fail("chat.postMessage", "ratelimited", times=1, seconds=7)
+    slack.fake.fail("chat.postMessage", "ratelimited", times=1, seconds=90)
+    await slack.post(event_request(SECRET, message_event("hi")))
+    await slack.settle()
+    assert [c.outcome for c in slack.fake.calls("chat.postMessage")] == ["ratelimited", "ratelimited", "ok"]
+    assert slack.waits.seconds == [7.0, 30.0]  # Retry-After over the backoff; never more than max_delay
+
+
+async def test_a_reply_that_times_out_is_retried(fake: FakeSlackApi) -> None:
+    waits = Waits()
+    channel = make_channel(fake, {}, waits=waits, api_timeout=0.2)
+    agent = RecordingAgent()
+    server, url = await serve(channel, agent)
+    try:
+        fake.fail("chat.postMessage", "slow", times=1, seconds=1.0)
+        await Harness(fake, channel, agent, url, {}, waits).post(event_request(SECRET, message_event("hi")))
+        await asyncio.wait_for(channel.idle(), timeout=30)
+    finally:
+        server.close()
+        await server.wait_closed()
+    # The client gave up on the slow call (the fake records it when it answers, later) and tried again.
+    assert waits.seconds == [0.5]
+    assert len(fake.wait_for("chat.postMessage", count=2)) == 2
 
 
 async def test_an_undeliverable_reply_is_logged_with_the_conversation_id_not_the_text(
@@ -440,7 +490,8 @@ async def test_an_undeliverable_reply_is_logged_with_the_conversation_id_not_the
     with caplog.at_level(logging.DEBUG):
         await slack.post(event_request(SECRET, message_event("my secret order 98765", user="UANN", channel="DANN")))
         await slack.settle()
-    assert len(slack.fake.calls("chat.postMessage")) == 4  # delivery_attempts
+    assert len(slack.fake.calls("chat.postMessage")) == 4  # RetryPolicy.attempts
+    assert slack.waits.seconds == [0.5, 1.0, 2.0]
     errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("slack:DANN:UANN" in line and "not delivered" in line for line in errors)
     assert not any("98765" in r.getMessage() for r in caplog.records)
@@ -452,6 +503,7 @@ async def test_a_reply_rejected_for_good_is_not_retried(slack: Harness, caplog: 
         await slack.post(event_request(SECRET, message_event("hi", user="UANN", channel="DGONE")))
         await slack.settle()
     assert [c.outcome for c in slack.fake.calls("chat.postMessage")] == ["channel_not_found"]
+    assert slack.waits.seconds == []
     assert any("slack:DGONE:UANN" in r.getMessage() and "channel_not_found" in r.getMessage() for r in caplog.records)
 
 
@@ -514,7 +566,7 @@ async def test_messages_pass_through_the_handoff_relay_by_default(fake: FakeSlac
     monkeypatch.setattr(runtime, "register_output", lambda name, factory: registered.__setitem__(name, factory))
     started: List[Any] = []
     monkeypatch.setattr(runtime, "start_with", started.append)
-    channel = SlackInput(fake.token, SECRET, fake.base_url, delivery_backoff=0.01)
+    channel = SlackInput(fake.token, SECRET, fake.base_url, delivery_retry=RetryPolicy(sleep=Waits()))
     agent = RecordingAgent()
     server, url = await serve(channel, agent)
     try:

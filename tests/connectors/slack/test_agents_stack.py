@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from connectors.slack_agents import ACTION_CLAIM, ACTION_HAND_BACK
+from connectors.slack.packet import ACTION_CLAIM, ACTION_HAND_BACK
 from scripts.stack import Ports, Stack, start_stack
 from tests.conftest import API_TOKEN, SLACK_SECRET, STACK_ENV, Conversation
 from tests.conversations.test_handoff import wait_for

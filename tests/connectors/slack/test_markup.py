@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.slack_markup import normalise, to_plain
+from connectors.slack.markup import normalise, to_plain
 
 BOT = "UBOT0001"
 

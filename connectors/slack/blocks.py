@@ -11,7 +11,7 @@ Text written for the website (Markdown links and bold) is rewritten to Slack's
 mrkdwn, and ``& < >`` are escaped so nothing in a response can turn into a mention
 or a broadcast (https://docs.slack.dev/messaging/formatting-message-text/).
 
-Pure functions, no I/O; shared with the agents' connector (connectors/slack_agents.py).
+Pure functions, no I/O; shared with the agents' handoff packet (packet.py).
 """
 
 from __future__ import annotations
