@@ -4,7 +4,7 @@ PY := .venv/bin/python
 export RASA_TELEMETRY_ENABLED := false
 RASA := .venv/bin/rasa
 
-.PHONY: install run test lint validate kb-report eval bench nlu-bench fuzz clean
+.PHONY: install run test lint validate kb-approve kb-report eval bench nlu-bench fuzz clean
 
 install:
 	@./scripts/setup.sh
@@ -16,8 +16,14 @@ lint: install
 	@.venv/bin/ruff check actions policies connectors core scripts tests
 	@.venv/bin/ruff format --check --quiet actions policies connectors core scripts tests
 
+# Everything a designer edits, without training: articles and their approved versions, escalation
+# rules and risks, handoff and retrieval settings, domain and training data (scripts/validate.py).
 validate: install
-	@$(PY) -m scripts.kb validate
+	@$(PY) -m scripts.validate
+
+# Record the new version of every edited or new article in data/kb/versions.lock.
+kb-approve: install
+	@$(PY) -m scripts.kb approve
 
 kb-report: install
 	@$(PY) -m scripts.kb sync && $(PY) -m scripts.kb report
