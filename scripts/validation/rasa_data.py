@@ -21,7 +21,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Iterator, Optional
 
 import yaml
 
@@ -44,74 +44,66 @@ class RasaReport:
 
 @dataclass(frozen=True)
 class _Kind:
-    """One kind of Rasa warning: what it looks like, where its name is written, and what to say."""
+    """One kind of Rasa warning: what it looks like, where the name it is about is written, what to say.
 
-    pattern: re.Pattern
+    ``key`` and ``reason`` are format strings of ``name`` (the pattern's first group) and ``message``
+    (Rasa's words on one line).
+    """
+
+    pattern: str
     where: str  # "domain", "nlu" or "dialogue" (rules and stories)
-    key: Callable[[str], str]
-    reason: Callable[[str], str]
+    key: str
+    reason: str
 
 
-def _kind(pattern: str, where: str, key: Callable[[str], str], reason: Callable[[str], str]) -> _Kind:
-    return _Kind(re.compile(pattern, re.DOTALL), where, key, reason)
-
-
-# Rasa 3.6's messages (rasa/validator.py); the first group is the name the warning is about.
+_NOT_AN_INTENT = "{name!r} is not listed under intents in domain.yml: add it there or correct the name"
+# Rasa 3.6's messages (rasa/validator.py, rasa/core/training/story_conflict.py).
 KINDS = (
-    _kind(
+    _Kind(
         r"The action '([^']+)' is used in the stories, but is not a valid utterance action",
         "dialogue",
-        lambda name: "action",
-        lambda name: f"{name!r} is not a response in domain.yml: correct the name or add the response",
+        "action",
+        "{name!r} is not a response in domain.yml: correct the name or add the response",
     ),
-    _kind(
+    _Kind(
         r"The action '([^']+)' is used in the '.*' block, but it is not listed in the domain file",
         "dialogue",
-        lambda name: "action",
-        lambda name: f"{name!r} is not listed under actions in domain.yml: correct the name or add the action",
+        "action",
+        "{name!r} is not listed under actions in domain.yml: correct the name or add the action",
     ),
-    _kind(
-        r"The form '([^']+)' is used in the '.*' block",
-        "dialogue",
-        lambda name: "active_loop",
-        lambda name: f"the form {name!r} is not in domain.yml",
-    ),
-    _kind(
-        r"There is a message in the training data labeled with intent '([^']+)'",
-        "nlu",
-        lambda name: "intent",
-        lambda name: f"{name!r} is not listed under intents in domain.yml: add it there or correct the name",
-    ),
-    _kind(
+    _Kind(r"The form '([^']+)' is used in the '.*' block", "dialogue", "active_loop", "the form {name!r} is not in domain.yml"),
+    _Kind(r"There is a message in the training data labeled with intent '([^']+)'", "nlu", "intent", _NOT_AN_INTENT),
+    _Kind(
         r"The intent '([^']+)' is used in your stories, but it is not listed in the domain file",
         "dialogue",
-        lambda name: "intent",
-        lambda name: f"{name!r} is not listed under intents in domain.yml: add it there or correct the name",
+        "intent",
+        _NOT_AN_INTENT,
     ),
-    _kind(
+    _Kind(
         r"The intent '([^']+)' is listed in the domain file, but is not found in the NLU training data",
         "domain",
-        lambda name: f"intents.{name}",
-        lambda name: "has no examples in data/nlu: add examples or remove the intent",
+        "intents.{name}",
+        "has no examples in data/nlu: add examples or remove the intent",
     ),
-    _kind(
+    _Kind(
         r"The intent '([^']+)' is not used in any story or rule",
         "domain",
-        lambda name: f"intents.{name}",
-        lambda name: "no rule or story answers it: add one (data/rules/) or remove the intent",
+        "intents.{name}",
+        "no rule or story answers it: add one (data/rules/) or remove the intent",
     ),
-    _kind(
+    _Kind(
         _UNUSED_RESPONSE.pattern,
         "domain",
-        lambda name: f"responses.{name}",
-        lambda name: "no rule or story uses it and no action or channel sends it: use it or remove it",
+        "responses.{name}",
+        "no rule or story uses it and no action or channel sends it: use it or remove it",
     ),
-    _kind(
-        r"The example '(.+)' was found labeled with multiple different intents.*labeled with: ([^.]+)\.",
+    _Kind(
+        r"The example '(.+)' was found labeled with multiple different intents",
         "nlu",
-        lambda text: "text",
-        lambda text: f"the example {text!r} is labelled with more than one intent: keep it under one",
+        "examples",
+        "{name!r} is an example of more than one intent: keep it under one",
     ),
+    _Kind(r"Story structure conflict after .*? predicted in '([^']+)'", "dialogue", "story", "{message}"),
 )
 
 
@@ -134,17 +126,18 @@ def _place(root: Path, where: str, name: str) -> tuple[str, Optional[int]]:
 
 def problem_of(root: Path, message: str) -> Problem:
     """A Rasa warning as ``file:line: key: reason``; one this module does not know keeps Rasa's words."""
+    message = " ".join(message.split())
     for kind in KINDS:
-        match = kind.pattern.search(message)
+        match = re.search(kind.pattern, message)
         if match:
             name = match.group(1)
             path, line = _place(root, kind.where, name)
-            return Problem(path, line, kind.key(name), kind.reason(name))
-    return Problem(shown(root / DOMAIN, root), None, "rasa", " ".join(message.split()))
+            return Problem(path, line, kind.key.format(name=name), kind.reason.format(name=name, message=message))
+    return Problem(shown(root / DOMAIN, root), None, "rasa", message)
 
 
 @contextlib.contextmanager
-def _captured() -> Iterator[tuple[list[warnings.WarningMessage], list[logging.LogRecord], io.StringIO]]:
+def _captured() -> Iterator[tuple[list[warnings.WarningMessage], list[logging.LogRecord]]]:
     """Rasa's warnings and warning logs (story conflicts) as values; its progress bars kept off the terminal."""
     from rasa.utils.common import EXPECTED_WARNINGS
 
@@ -154,16 +147,18 @@ def _captured() -> Iterator[tuple[list[warnings.WarningMessage], list[logging.Lo
         def emit(self, record: logging.LogRecord) -> None:
             records.append(record)
 
-    handler, logger, stderr = Collect(logging.WARNING), logging.getLogger("rasa"), io.StringIO()
+    handler, logger, level = Collect(logging.WARNING), logging.getLogger("rasa"), logging.getLogger("rasa").level
     logger.addHandler(handler)
+    logger.setLevel(min(logger.getEffectiveLevel(), logging.WARNING))  # a quieter caller must not hide conflicts
     try:
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("always")
             for category, message in EXPECTED_WARNINGS:
                 warnings.filterwarnings("ignore", message=message, category=category)
-            yield caught, records, stderr
+            yield caught, records
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _run_validator(root: Path) -> tuple[bool, dict[str, list]]:
@@ -197,11 +192,14 @@ def check_rasa_data(root: Path) -> RasaReport:
     from rasa.shared.exceptions import RasaException
 
     report = RasaReport()
-    with _captured() as (caught, records, _):
+    with _captured() as (caught, records):
         try:
             valid, responses = _run_validator(root)
         except (RasaException, ValueError, OSError, yaml.YAMLError) as error:
-            report.problems.append(Problem(shown(root / DOMAIN, root), None, "rasa", " ".join(str(error).split())))
+            where = Path(getattr(error, "filename", None) or root / DOMAIN)
+            mark = getattr(getattr(error, "underlying_yaml_exception", None), "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            report.problems.append(Problem(shown(where, root), line, "rasa", " ".join(str(error).split())))
             return report
     found = list(senders(code_files()))
     sent = sent_by_code(responses, found)

@@ -39,7 +39,7 @@ def _responses(root: Path) -> Mapping[str, Any]:
         domain = yaml.safe_load((root / DOMAIN).read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return {}  # the domain's own problems are Rasa's to report
-    return domain.get("responses") or {} if isinstance(domain, dict) else {}
+    return (domain.get("responses") or {}) if isinstance(domain, dict) else {}
 
 
 def check_escalation(root: Path) -> list[Problem]:

@@ -80,6 +80,17 @@ def test_a_clean_tree_passes_at_zero_warnings(clean_run: Run) -> None:
     assert "validate: OK" in clean_run.out
 
 
+# The same turns as "payment methods, not it, then a person" up to a different next action.
+CONFLICTING_STORY = """
+- story: payment methods, not it, at once a person
+  steps:
+  - intent: payment_methods
+  - action: action_answer_from_kb
+  - intent: not_helpful
+  - action: action_handoff
+"""
+
+
 class Broken(NamedTuple):
     root: Path
     run: Run
@@ -87,11 +98,13 @@ class Broken(NamedTuple):
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
-    """A misspelt response in a rule, an intent missing from the domain, a response nothing uses."""
+    """A misspelt response in a rule, an intent missing from the domain, a response nothing uses, conflicting stories."""
     root = copy_project(tmp_path_factory.mktemp("broken"))
     edit(root / "data/rules/clarification.yml", "- action: utter_ask_rephrase", "- action: utter_ask_rephrse")
     edit(root / "data/nlu/orders.yml", "- intent: order_status", "- intent: order_tracking")
     edit(root / "domain.yml", "\nresponses:\n", "\nresponses:\n  utter_never_used:\n    - text: Nobody sends this.\n")
+    with (root / "data/stories/payments.yml").open("a", encoding="utf-8") as stories:
+        stories.write(CONFLICTING_STORY)
     return Broken(root, run("--root", str(root), "--only", "rasa"))
 
 
@@ -114,6 +127,11 @@ def test_a_response_that_neither_the_dialogue_nor_the_code_uses_fails(broken: Br
     assert f"domain.yml:{line}: responses.utter_never_used: no rule or story uses it" in broken.run.out
     # Responses only code sends are Rasa's false positives, never reported.
     assert "utter_handoff_wait" not in broken.run.out and "utter_topic_" not in broken.run.out
+
+
+def test_conflicting_stories_fail_at_the_first_story_involved(broken: Broken) -> None:
+    line = line_of(broken.root / "data/stories/payments.yml", "story: payment methods, not it, then a person$")
+    assert f"data/stories/payments.yml:{line}: story: Story structure conflict after intent 'not_helpful'" in broken.run.out
 
 
 # -- knowledge-base versions and phrasings ----------------------------------------------------------------
@@ -173,6 +191,38 @@ def test_a_new_article_without_test_phrasings_says_so(project: Path) -> None:
     assert f"{path}:{status}: status: approved article 'gift-wrapping' has no test phrasings in " in result.out
     assert "'expected: gift-wrapping'" in result.out
     assert "article 'gift-wrapping' version" in result.out and "is not approved yet" in result.out
+
+
+def test_validate_and_kb_sync_agree_on_versions(project: Path, tmp_path: Path) -> None:
+    """What validate rejects, sync rejects (keeping the old text); what validate accepts, sync publishes."""
+    from actions.knowledge.articles import known_intents
+    from actions.knowledge.store import KnowledgeStore
+
+    kb, store = project / "data/kb", KnowledgeStore(f"sqlite:///{tmp_path / 'kb.db'}")
+    intents = known_intents(project / "domain.yml")
+    store.sync(kb, intents)
+    path = kb / "track-your-order.md"
+    edit(path, "short_answer: ", "short_answer: Good news! ")
+
+    assert run("--root", str(project), "--only", "kb").code == 1
+    assert store.sync(kb, intents).rejected == ["track-your-order"]
+
+    version = int(re.search(r"^version: (\d+)$", path.read_text(), re.M).group(1))
+    edit(path, f"\nversion: {version}\n", f"\nversion: {version + 1}\n")
+    assert kb_main(["approve", "--kb-dir", str(kb), "--domain", str(project / "domain.yml")]) == 0
+    assert run("--root", str(project), "--only", "kb").code == 0
+    assert store.sync(kb, intents).published == ["track-your-order"]
+    store.close()
+
+
+def test_phrasings_for_an_article_that_is_no_longer_approved_fail(project: Path) -> None:
+    edit(project / "data/kb/track-your-order.md", "status: approved", "status: draft")
+
+    result = run("--root", str(project), "--only", "kb")
+
+    line = line_of(project / "tests/kb/retrieval_dev.yml", "expected: track-your-order$")
+    expected = f"tests/kb/retrieval_dev.yml:{line}: expected: 'track-your-order' is not an approved article"
+    assert expected in result.out
 
 
 # -- settings files -------------------------------------------------------------------------------------
