@@ -23,6 +23,7 @@ from typing import Iterable, Mapping, Sequence
 import yaml
 
 from actions.knowledge.articles import Article, ArticleProblem, FileCheck, display_path
+from scripts.validation.problems import locate
 
 MANIFEST_NAME = "versions.lock"
 APPROVE_COMMAND = "make kb-approve"
@@ -70,7 +71,7 @@ def load(path: Path) -> Approved:
         )
         if not ok:
             message = f"articles.{article_id}: must map each version number to a sha256 ({APPROVE_COMMAND} writes it)"
-            raise ManifestError(ArticleProblem(shown, 1, message))
+            raise ManifestError(ArticleProblem(shown, locate(path, f"articles.{article_id}") or 1, message))
         approved[str(article_id)] = dict(versions)
     return approved
 

@@ -180,6 +180,15 @@ def test_a_lower_version_than_the_approved_one_fails(project: Path) -> None:
     assert "version: article 'track-your-order' has version 1, lower than its approved version" in result.out
 
 
+def test_a_damaged_manifest_is_a_problem_naming_it(project: Path) -> None:
+    lock = project / "data/kb/versions.lock"
+    lock.write_text(lock.read_text().replace("articles:\n", "articles:\n<<<<<<< HEAD\n", 1))
+
+    result = run("--root", str(project), "--only", "kb")
+
+    assert result.code == 1 and f"{lock}:" in result.out and "cannot be read" in result.out
+
+
 def test_a_new_article_without_test_phrasings_says_so(project: Path) -> None:
     text = (project / "data/kb/track-your-order.md").read_text()
     path = project / "data/kb/gift-wrapping.md"
