@@ -98,11 +98,13 @@ class Broken(NamedTuple):
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Broken:
-    """A misspelt response in a rule, an intent missing from the domain, a response nothing uses, conflicting stories."""
+    """A misspelt response in a rule, an intent missing from the domain, a response nothing uses, a response the
+    code sends renamed, conflicting stories."""
     root = copy_project(tmp_path_factory.mktemp("broken"))
     edit(root / "data/rules/clarification.yml", "- action: utter_ask_rephrase", "- action: utter_ask_rephrse")
     edit(root / "data/nlu/orders.yml", "- intent: order_status", "- intent: order_tracking")
     edit(root / "domain.yml", "\nresponses:\n", "\nresponses:\n  utter_never_used:\n    - text: Nobody sends this.\n")
+    edit(root / "domain.yml", "\n  utter_slow_down:\n", "\n  utter_slow_dn:\n")
     with (root / "data/stories/payments.yml").open("a", encoding="utf-8") as stories:
         stories.write(CONFLICTING_STORY)
     return Broken(root, run("--root", str(root), "--only", "rasa"))
@@ -127,6 +129,10 @@ def test_a_response_that_neither_the_dialogue_nor_the_code_uses_fails(broken: Br
     assert f"domain.yml:{line}: responses.utter_never_used: no rule or story uses it" in broken.run.out
     # Responses only code sends are Rasa's false positives, never reported.
     assert "utter_handoff_wait" not in broken.run.out and "utter_topic_" not in broken.run.out
+
+
+def test_a_response_the_code_sends_renamed_in_the_domain_fails(broken: Broken) -> None:
+    assert "domain.yml: responses.utter_slow_down: missing, but connectors/handoff/runtime.py:" in broken.run.out
 
 
 def test_conflicting_stories_fail_at_the_first_story_involved(broken: Broken) -> None:
