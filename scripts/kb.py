@@ -1,6 +1,6 @@
 """Knowledge-base command line: check the articles, approve their versions, publish them, report on them.
 
-    python -m scripts.kb validate [--kb-dir data/kb] [--domain domain.yml] [--today YYYY-MM-DD]
+    python -m scripts.kb validate [--kb-dir data/kb] [--domain domain.yml] [--today YYYY-MM-DD] [--phrasings FILE ...]
     python -m scripts.kb approve  [--kb-dir data/kb] [--domain domain.yml]
     python -m scripts.kb sync     [--kb-dir data/kb] [--domain domain.yml] [--url URL] [--strict]
     python -m scripts.kb report   [--url URL] [--today YYYY-MM-DD]
@@ -54,12 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--domain", type=Path, default=ROOT / "domain.yml", help="domain whose intents topics must name")
     common.add_argument("--url", default=None, help="store URL (default: $TANDEM_KB_URL or sqlite:///var/kb.db)")
     common.add_argument("--today", type=date.fromisoformat, default=None, help="date for staleness (default: today)")
-    common.add_argument(
-        "--phrasings", type=Path, nargs="+", default=list(PHRASING_FILES), help="retrieval test sets every approved article needs"
-    )
     parser = argparse.ArgumentParser(prog="python -m scripts.kb", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("validate", parents=[common], help="check every article; exit 1 on any problem")
+    validate = commands.add_parser("validate", parents=[common], help="check every article; exit 1 on any problem")
+    validate.add_argument(
+        "--phrasings", type=Path, nargs="+", default=list(PHRASING_FILES), help="retrieval test sets every approved article needs"
+    )
     commands.add_parser("approve", parents=[common], help="record the new version of every edited or new article")
     sync = commands.add_parser("sync", parents=[common], help="publish valid articles, keep the last good version of others")
     sync.add_argument("--strict", action="store_true", help="exit 1 when any article was rejected")
