@@ -6,7 +6,7 @@ export RASA_TELEMETRY_ENABLED := false
 # scripts below start Rasa only this way. By hand: $(RASA) shell --model models/...
 RASA := $(PY) -m rasa_extensions.cli
 
-.PHONY: install run test lint validate kb-report eval bench nlu-bench fuzz clean
+.PHONY: install run test lint validate kb-approve kb-report eval bench nlu-bench fuzz clean
 
 install:
 	@./scripts/setup.sh
@@ -18,8 +18,14 @@ lint: install
 	@.venv/bin/ruff check actions policies connectors core rasa_extensions scripts tests
 	@.venv/bin/ruff format --check --quiet actions policies connectors core rasa_extensions scripts tests
 
+# Everything a designer edits, without training: articles and their approved versions, escalation
+# rules and risks, handoff and retrieval settings, domain and training data (scripts/validate.py).
 validate: install
-	@$(PY) -m scripts.kb validate
+	@$(PY) -m scripts.validate
+
+# Record the new version of every edited or new article in data/kb/versions.lock.
+kb-approve: install
+	@$(PY) -m scripts.kb approve
 
 kb-report: install
 	@$(PY) -m scripts.kb sync && $(PY) -m scripts.kb report
