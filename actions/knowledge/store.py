@@ -53,8 +53,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
 from actions.knowledge.articles import REVIEW_WARNING_DAYS, Article, ArticleProblem, FileCheck, check_directory
-from connectors import sqlite
-from core import clock
+from core import clock, db
 from core.redaction import redact as redact_secrets
 
 EVENT_KINDS = ("served", "no_match", "verdict")
@@ -338,7 +337,7 @@ class KnowledgeStore:
             and not url.database.startswith("file:")
         ):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return sqlite.create_engine(url, future=True)
+        return db.create_engine(url, future=True)
 
     def close(self) -> None:
         """Release pooled connections (a test dropping its schema needs them gone); the store reopens on use."""

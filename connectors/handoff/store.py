@@ -30,9 +30,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from connectors import sqlite
 from connectors.handoff.livechat import InvalidTransition, OutboxItem, UnknownHandoff
-from core import clock
+from core import clock, db
 
 STATUSES = ("queued", "assigned", "resolved", "returned_to_bot", "abandoned")
 ACTIVE = ("queued", "assigned")
@@ -208,7 +207,7 @@ def _engine(url: str) -> Engine:
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Two processes (action server, Rasa server) write this file: wait for the lock instead of failing.
-        return sqlite.create_engine(url, connect_args={"timeout": 15}, future=True)
+        return db.create_engine(url, connect_args={"timeout": 15}, future=True)
     return create_engine(url, pool_pre_ping=True, future=True)
 
 

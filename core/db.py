@@ -1,4 +1,4 @@
-"""SQLite settings for the stores Tandem keeps in local files by default.
+"""The database engine of every store: SQLite files get settings for speed, any other URL goes to SQLAlchemy as is.
 
 SQLite's defaults make every commit wait for the disk twice (a rollback journal
 written, synced, then deleted). Tandem commits on every message: the tracker

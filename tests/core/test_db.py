@@ -1,4 +1,4 @@
-"""SQLite files: WAL settings on every connection, and connections kept open across uses and threads."""
+"""core/db.py: SQLite files get WAL settings on every connection, and connections kept open across uses and threads."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import threading
 
 from sqlalchemy import text
 
-from connectors import sqlite
+from core import db
 
 
 def test_a_file_engine_reuses_its_connections_across_threads(tmp_path) -> None:
-    engine = sqlite.create_engine(f"sqlite:///{tmp_path / 'pooled.db'}", future=True)
+    engine = db.create_engine(f"sqlite:///{tmp_path / 'pooled.db'}", future=True)
     opened = []
     from sqlalchemy import event
 
@@ -36,12 +36,12 @@ def test_a_file_engine_reuses_its_connections_across_threads(tmp_path) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 5
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == sqlite.BUSY_TIMEOUT_MS
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == db.BUSY_TIMEOUT_MS
     engine.dispose()
 
 
 def test_memory_and_other_databases_are_left_as_they_are() -> None:
-    assert not sqlite.is_file("sqlite://")
-    assert not sqlite.is_file("sqlite:///:memory:")
-    assert not sqlite.is_file("postgresql://postgres@127.0.0.1/test")
-    assert sqlite.is_file("sqlite:///var/tracker.db")
+    assert not db.is_file("sqlite://")
+    assert not db.is_file("sqlite:///:memory:")
+    assert not db.is_file("postgresql://postgres@127.0.0.1/test")
+    assert db.is_file("sqlite:///var/tracker.db")
