@@ -32,7 +32,8 @@ from actions.packet.signals import sentiment_of, urgent_sentences
 from actions.packet.steps import steps_tried
 from actions.packet.summary import summarize
 from actions.packet.validate import PACKET_SCHEMA_ID
-from policies.escalation_rules import PRIORITIES, Rules
+from core.escalation.risk_catalogue import PRIORITIES
+from core.escalation.rules import Rules
 
 DEFAULT_REASON = "customer_request"
 DEFAULT_PRIORITY = "P3"

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
 
-from policies.escalation_rules import NOT_DETAILS_INTENTS
+from core.escalation.rules import NOT_DETAILS_INTENTS
 
 CUSTOMER, BOT, AGENT = "customer", "bot", "agent"
 FALLBACK_INTENT = "nlu_fallback"

@@ -17,7 +17,8 @@ import re
 from typing import Any, Dict, List, Sequence
 
 from actions.packet.conversation import CustomerTurn
-from policies.escalation_rules import Rules, frustration_signals, sentiment
+from core.escalation.rules import Rules
+from core.escalation.signals import frustration_signals, sentiment
 
 WORSENING, IMPROVING, STEADY = "worsening", "improving", "steady"
 # The latest message must differ this much from the average of the earlier

@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 
 from actions.config import load_escalation_rules
 from actions.packet import PACKET_SCHEMA_ID, build_packet, pseudonym, validate_packet
-from policies.escalation_rules import Rules
+from core.escalation.rules import Rules
 from tests.conftest import action_event, bot_event, user_event
 
 T0 = 1714554000.0  # 2024-05-01T09:00:00Z

@@ -13,7 +13,7 @@ from actions import knowledge_base
 from actions.config import load_escalation_rules
 from actions.packet import PACKET_SCHEMA_ID, PacketError, build_packet, packet_schema, validate_packet
 from actions.packet.build import VERDICTS
-from policies.escalation_rules import PRIORITIES
+from core.escalation.risk_catalogue import PRIORITIES
 from tests.conftest import user_event
 
 

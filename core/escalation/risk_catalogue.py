@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from policies.rules_file import Reader
+from core.escalation.rules_file import Reader
 
 PRIORITIES = ("P1", "P2", "P3")
 # What policies/risk_detector.py adds to a message's parse data, and the escalation policy reads.
