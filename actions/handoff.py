@@ -5,7 +5,7 @@ The escalation policy (policies/escalation.py) decides and sets ``handoff_reason
 runs. A handoff that reaches this action some other way (a designer's rule or
 story) is a customer request.
 
-``action_handoff`` builds the handoff packet (actions/packet/), stores the handoff
+``action_handoff`` builds the handoff packet (core/packet/), stores the handoff
 and its delivery in one transaction (connectors/handoff/store.py: the Rasa server's
 dispatcher delivers it to the live-chat tool), tells the customer why and how long
 the wait is, honestly (queue position and expected wait, or when the team is back),
@@ -135,7 +135,7 @@ class ActionHandoff(Action):
 
     @staticmethod
     def _create(tracker: Tracker, store: Any, config: Any, now: datetime, wait: Any) -> Any:
-        from actions.packet import PacketError, build_packet, validate_packet
+        from core.packet import PacketError, build_packet, validate_packet
 
         handoff_id = uuid.uuid4().hex
         packet: Dict[str, Any] = build_packet(

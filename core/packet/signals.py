@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Sequence
 
-from actions.packet.conversation import CustomerTurn
 from core.escalation.rules import Rules
 from core.escalation.signals import frustration_signals, sentiment
+from core.packet.conversation import CustomerTurn
 
 WORSENING, IMPROVING, STEADY = "worsening", "improving", "steady"
 # The latest message must differ this much from the average of the earlier

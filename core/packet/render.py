@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Mapping
 
-from actions.packet.redaction import redact
-from actions.packet.summary import VERDICT_WORDS
+from core.packet.redaction import redact
+from core.packet.summary import VERDICT_WORDS
 
 RECENT_MESSAGES = 6
 LINE_CHARS = 200

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from actions.packet.redaction import CARD_LABEL, CODE_LABEL, CVV_LABEL, PASSWORD_LABEL
+from core.packet.redaction import CARD_LABEL, CODE_LABEL, CVV_LABEL, PASSWORD_LABEL
 
 QUOTE_CHARS = 160
 # Below this NLU confidence the goal is marked as a guess.

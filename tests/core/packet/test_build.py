@@ -11,8 +11,8 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions.config import load_escalation_rules
-from actions.packet import PACKET_SCHEMA_ID, build_packet, pseudonym, validate_packet
 from core.escalation.rules import Rules
+from core.packet import PACKET_SCHEMA_ID, build_packet, pseudonym, validate_packet
 from tests.conftest import action_event, bot_event, user_event
 
 T0 = 1714554000.0  # 2024-05-01T09:00:00Z
@@ -322,7 +322,7 @@ def test_a_payment_summary_names_the_amount_and_the_error_code(make_tracker, rul
 
 
 def test_a_long_conversation_keeps_the_latest_messages(make_tracker, rules, monkeypatch):
-    import actions.packet.build as build_module
+    import core.packet.build as build_module
 
     monkeypatch.setattr(build_module, "MAX_TRANSCRIPT", 3)
     events = [customer(f"message {i}", "order_status", i) for i in range(5)]

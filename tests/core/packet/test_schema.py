@@ -11,9 +11,9 @@ from jsonschema import Draft202012Validator
 
 from actions import knowledge_base
 from actions.config import load_escalation_rules
-from actions.packet import PACKET_SCHEMA_ID, PacketError, build_packet, packet_schema, validate_packet
-from actions.packet.build import VERDICTS
 from core.escalation.risk_catalogue import PRIORITIES
+from core.packet import PACKET_SCHEMA_ID, PacketError, build_packet, packet_schema, validate_packet
+from core.packet.build import VERDICTS
 from tests.conftest import user_event
 
 

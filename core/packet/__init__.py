@@ -12,10 +12,10 @@ Public API (the handoff action, the store and the connectors code against it):
 
 from __future__ import annotations
 
-from actions.packet.build import build_packet
-from actions.packet.redaction import pseudonym, redact
-from actions.packet.render import render_text
-from actions.packet.validate import PACKET_SCHEMA_ID, PacketError, packet_schema, validate_packet
+from core.packet.build import build_packet
+from core.packet.redaction import pseudonym, redact
+from core.packet.render import render_text
+from core.packet.validate import PACKET_SCHEMA_ID, PacketError, packet_schema, validate_packet
 
 __all__ = [
     "PACKET_SCHEMA_ID",

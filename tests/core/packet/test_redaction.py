@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from actions.config import load_escalation_rules
-from actions.packet import build_packet, redact, render_text, validate_packet
-from actions.packet.redaction import luhn_valid
+from core.packet import build_packet, redact, render_text, validate_packet
+from core.packet.redaction import luhn_valid
 from core.redaction import luhn_valid as core_luhn_valid
 from core.redaction import redact as core_redact
 from tests.conftest import user_event

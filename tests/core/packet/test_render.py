@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from actions.config import load_escalation_rules
-from actions.packet import build_packet, render_text
-from actions.packet.render import RECENT_MESSAGES
-from tests.actions.packet.test_build import order_not_it_then_frustrated, tracker_of
+from core.packet import build_packet, render_text
+from core.packet.render import RECENT_MESSAGES
 from tests.conftest import user_event
+from tests.core.packet.test_build import order_not_it_then_frustrated, tracker_of
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ byte-identical JSON. That makes packets diffable, testable, and safe to
 rebuild when a delivery is retried.
 
 Privacy: the customer appears only as a keyed pseudonym, and every text that
-leaves the tracker goes through :func:`actions.packet.redaction.sweep`, both
+leaves the tracker goes through :func:`core.packet.redaction.sweep`, both
 with the patterns and with every secret value found anywhere in the
 customer's messages, so a password given in one message is also removed
 from an entity or slot that repeated it. The summary is written from the
@@ -26,14 +26,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rasa_sdk import Tracker
 
-from actions.packet.conversation import BUTTON_ENTITIES, Conversation, read_conversation
-from actions.packet.redaction import Secrets, find_secrets, pseudonym, sweep
-from actions.packet.signals import sentiment_of, urgent_sentences
-from actions.packet.steps import steps_tried
-from actions.packet.summary import summarize
-from actions.packet.validate import PACKET_SCHEMA_ID
 from core.escalation.risk_catalogue import PRIORITIES
 from core.escalation.rules import Rules
+from core.packet.conversation import BUTTON_ENTITIES, Conversation, read_conversation
+from core.packet.redaction import Secrets, find_secrets, pseudonym, sweep
+from core.packet.signals import sentiment_of, urgent_sentences
+from core.packet.steps import steps_tried
+from core.packet.summary import summarize
+from core.packet.validate import PACKET_SCHEMA_ID
 
 DEFAULT_REASON = "customer_request"
 DEFAULT_PRIORITY = "P3"
