@@ -1,19 +1,11 @@
 """Handoffs, their messages and the delivery outbox, in any SQLAlchemy database.
 
-Lifecycle of a handoff: ``queued`` (waiting for a person) -> ``assigned`` (an agent
-claimed it) -> ``resolved`` / ``returned_to_bot`` / ``abandoned``. At most one
-handoff per conversation is active (queued or assigned) at a time.
-
-The outbox is written in the same transaction as the change that causes it, so a
-handoff can never exist without its delivery being queued, whatever process dies
-when. Workers lease items with a conditional UPDATE (works the same on SQLite and
-PostgreSQL, and lets several Rasa instances share one outbox); a lease that is
-not released (a killed worker) expires and the item is taken again. Each item
-carries an idempotency key, so a tool that sees it twice can tell.
+What a handoff is and its lifecycle: core/handoff/model.py; the tables:
+core/handoff/tables.py; the outbox and its leases: core/handoff/outbox.py.
 
 Times are naive UTC so SQLite and PostgreSQL agree.
 
-Errors: ``UnknownHandoff`` and ``InvalidTransition`` (connectors/handoff/livechat.py);
+Errors: ``UnknownHandoff`` and ``InvalidTransition`` (core/handoff/model.py);
 ``sqlalchemy.exc.SQLAlchemyError`` when the database fails (not wrapped).
 """
 
@@ -21,155 +13,19 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, Optional
+from pathlib import Path
+from typing import Any, List, Mapping, Optional
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text, and_, create_engine, func, select, update
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.handoff.livechat import InvalidTransition, OutboxItem, UnknownHandoff
 from core import clock, db
-
-STATUSES = ("queued", "assigned", "resolved", "returned_to_bot", "abandoned")
-ACTIVE = ("queued", "assigned")
-CLOSED = ("resolved", "returned_to_bot", "abandoned")
-PRIORITY_ORDER = {"P1": 1, "P2": 2, "P3": 3}
-MESSAGE_KINDS = ("customer", "agent", "note", "system")
-MAX_BACKOFF_SECONDS = 300.0
-
-Base = declarative_base()
-
-
-def utcnow() -> datetime:
-    return clock.utcnow()
-
-
-class HandoffRow(Base):
-    __tablename__ = "handoffs"
-
-    id = Column(String(64), primary_key=True)
-    conversation_id = Column(String(255), nullable=False, index=True)
-    channel = Column(String(64), nullable=True)
-    status = Column(String(20), nullable=False, index=True)
-    reason = Column(String(40), nullable=False)
-    priority = Column(String(2), nullable=False)
-    priority_rank = Column(Integer, nullable=False)
-    queue = Column(String(40), nullable=False)
-    packet = Column(Text, nullable=False)
-    remote = Column(Text, nullable=False, default="{}")
-    agent_id = Column(String(128), nullable=True)
-    agent_name = Column(String(128), nullable=True)
-    after_hours = Column(Boolean, nullable=False, default=False)
-    follow_up_email = Column(String(320), nullable=True)
-    told_position = Column(Integer, nullable=True)
-    satisfaction = Column(String(16), nullable=True)
-    created_at = Column(DateTime, nullable=False)
-    assigned_at = Column(DateTime, nullable=True)
-    closed_at = Column(DateTime, nullable=True)
-    updated_at = Column(DateTime, nullable=False)
-
-
-class MessageRow(Base):
-    __tablename__ = "handoff_messages"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    handoff_id = Column(String(64), nullable=False, index=True)
-    kind = Column(String(16), nullable=False)
-    author = Column(String(128), nullable=True)
-    text = Column(Text, nullable=False)
-    created_at = Column(DateTime, nullable=False)
-
-
-class OutboxRow(Base):
-    __tablename__ = "handoff_outbox"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    handoff_id = Column(String(64), nullable=False, index=True)
-    kind = Column(String(32), nullable=False)
-    payload = Column(Text, nullable=False)
-    idempotency_key = Column(String(128), nullable=False, unique=True)
-    attempts = Column(Integer, nullable=False, default=0)
-    next_attempt_at = Column(DateTime, nullable=False)
-    lease_until = Column(DateTime, nullable=True)
-    lease_owner = Column(String(64), nullable=True)
-    delivered_at = Column(DateTime, nullable=True)
-    failed_at = Column(DateTime, nullable=True)
-    last_error = Column(String(500), nullable=True)
-    created_at = Column(DateTime, nullable=False)
-
-    __table_args__ = (Index("ix_outbox_due", "delivered_at", "failed_at", "next_attempt_at"),)
-
-
-class HandoffRequestRow(Base):
-    """Which client (a pseudonym of its network address) asked for each handoff: the per-client limit."""
-
-    __tablename__ = "handoff_requests"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    client_key = Column(String(64), nullable=False)
-    handoff_id = Column(String(64), nullable=False)
-    created_at = Column(DateTime, nullable=False)
-
-    __table_args__ = (Index("ix_handoff_requests_client", "client_key", "created_at"),)
-
-
-class AgentRow(Base):
-    """Desk agents seen recently: "is anybody online" for waiting estimates."""
-
-    __tablename__ = "handoff_agents"
-
-    agent_id = Column(String(128), primary_key=True)
-    name = Column(String(128), nullable=False)
-    last_seen = Column(DateTime, nullable=False)
-
-
-class InboundEventRow(Base):
-    """Ids of webhook deliveries already processed, so a retried delivery is not applied twice."""
-
-    __tablename__ = "handoff_inbound_events"
-
-    source = Column(String(32), primary_key=True)
-    event_id = Column(String(200), primary_key=True)
-    seen_at = Column(DateTime, nullable=False)
-
-
-@dataclass(frozen=True)
-class Handoff:
-    id: str
-    conversation_id: str
-    channel: Optional[str]
-    status: str
-    reason: str
-    priority: str
-    queue: str
-    packet: Dict[str, Any]
-    remote: Dict[str, Any]
-    agent_id: Optional[str]
-    agent_name: Optional[str]
-    after_hours: bool
-    follow_up_email: Optional[str]
-    told_position: Optional[int]
-    satisfaction: Optional[str]
-    created_at: datetime
-    assigned_at: Optional[datetime]
-    closed_at: Optional[datetime]
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-
-@dataclass(frozen=True)
-class Message:
-    id: int
-    handoff_id: str
-    kind: str
-    author: Optional[str]
-    text: str
-    created_at: datetime
+from core.handoff.model import ACTIVE, CLOSED, MESSAGE_KINDS, PRIORITY_ORDER, Handoff, InvalidTransition, Message, UnknownHandoff
+from core.handoff.outbox import OutboxStore
+from core.handoff.tables import AgentRow, Base, HandoffRequestRow, HandoffRow, InboundEventRow, MessageRow
 
 
 def _handoff(row: HandoffRow) -> Handoff:
@@ -203,15 +59,13 @@ def _engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            from pathlib import Path
-
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Two processes (action server, Rasa server) write this file: wait for the lock instead of failing.
         return db.create_engine(url, connect_args={"timeout": 15}, future=True)
     return create_engine(url, pool_pre_ping=True, future=True)
 
 
-class HandoffStore:
+class HandoffStore(OutboxStore):
     def __init__(self, url: str) -> None:
         self.engine = _engine(url)
         Base.metadata.create_all(self.engine)
@@ -235,7 +89,7 @@ class HandoffStore:
 
         If the conversation already has an active handoff, that one is returned and nothing
         is written: a customer who asks twice is not queued twice."""
-        now = now or utcnow()
+        now = now or clock.utcnow()
         with self._session.begin() as session:
             existing = self._active_row(session, conversation_id)
             if existing is not None:
@@ -268,7 +122,7 @@ class HandoffStore:
         self, *, client_key: Optional[str] = None, conversation_id: Optional[str] = None, within_seconds: float, now=None
     ) -> int:
         """Handoffs created within the window by one client (network address) or for one conversation."""
-        since = (now or utcnow()) - timedelta(seconds=within_seconds)
+        since = (now or clock.utcnow()) - timedelta(seconds=within_seconds)
         with self._session() as session:
             if client_key is not None:
                 query = (
@@ -339,7 +193,7 @@ class HandoffStore:
 
     def assign(self, handoff_id: str, agent_id: str, agent_name: str, now: Optional[datetime] = None) -> Handoff:
         """Claim: queued -> assigned. Claiming again by the same agent is a no-op; by another agent it is a conflict."""
-        now = now or utcnow()
+        now = now or clock.utcnow()
         with self._session.begin() as session:
             row = session.get(HandoffRow, handoff_id, with_for_update=True)
             if row is None:
@@ -355,7 +209,7 @@ class HandoffStore:
     def close(self, handoff_id: str, status: str, now: Optional[datetime] = None) -> Handoff:
         if status not in CLOSED:
             raise InvalidTransition(f"{status!r} is not a closing status ({', '.join(CLOSED)})")
-        now = now or utcnow()
+        now = now or clock.utcnow()
         with self._session.begin() as session:
             row = session.get(HandoffRow, handoff_id, with_for_update=True)
             if row is None:
@@ -376,7 +230,7 @@ class HandoffStore:
                 raise UnknownHandoff(handoff_id)
             for key, value in values.items():
                 setattr(row, key, value)
-            row.updated_at = utcnow()
+            row.updated_at = clock.utcnow()
 
     def claim_position_update(self, handoff_id: str, told: Optional[int], position: int) -> bool:
         """Compare-and-set of the position last told to the customer, so only one instance tells them."""
@@ -427,7 +281,7 @@ class HandoffStore:
         """Record a message; ``relay`` also queues a customer message for the live-chat tool."""
         if kind not in MESSAGE_KINDS:
             raise ValueError(f"message kind must be one of {MESSAGE_KINDS}")
-        now = now or utcnow()
+        now = now or clock.utcnow()
         with self._session.begin() as session:
             if session.get(HandoffRow, handoff_id) is None:
                 raise UnknownHandoff(handoff_id)
@@ -449,7 +303,7 @@ class HandoffStore:
     # --- agents and inbound events ----------------------------------------------------
 
     def agent_seen(self, agent_id: str, name: str, now: Optional[datetime] = None) -> None:
-        now = now or utcnow()
+        now = now or clock.utcnow()
         with self._session.begin() as session:
             row = session.get(AgentRow, agent_id)
             if row is None:
@@ -458,7 +312,7 @@ class HandoffStore:
                 row.name, row.last_seen = name, now
 
     def agents_online(self, within_seconds: float, now: Optional[datetime] = None) -> int:
-        since = (now or utcnow()) - timedelta(seconds=within_seconds)
+        since = (now or clock.utcnow()) - timedelta(seconds=within_seconds)
         with self._session() as session:
             return int(
                 session.execute(select(func.count()).select_from(AgentRow).where(AgentRow.last_seen >= since)).scalar_one()
@@ -468,7 +322,7 @@ class HandoffStore:
         """Record an inbound event id; False when it was recorded before."""
         try:
             with self._session.begin() as session:
-                session.add(InboundEventRow(source=source, event_id=event_id[:200], seen_at=utcnow()))
+                session.add(InboundEventRow(source=source, event_id=event_id[:200], seen_at=clock.utcnow()))
         except IntegrityError:
             return False
         return True
@@ -478,127 +332,3 @@ class HandoffStore:
             row = session.get(InboundEventRow, (source, event_id[:200]))
             if row is not None:
                 session.delete(row)
-
-    # --- outbox -------------------------------------------------------------------------
-
-    @staticmethod
-    def _enqueue(session: Session, handoff_id: str, kind: str, payload: Mapping[str, Any], key: str, now: datetime) -> None:
-        session.add(
-            OutboxRow(
-                handoff_id=handoff_id,
-                kind=kind,
-                payload=json.dumps(payload),
-                idempotency_key=key,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
-
-    def lease_due(
-        self, owner: str, limit: int = 10, lease_seconds: float = 60, now: Optional[datetime] = None
-    ) -> List[OutboxItem]:
-        """Take up to ``limit`` due items for ``owner``, oldest first, one per handoff at a time.
-
-        Items of one handoff go out in order: an item is only due when no older item of the
-        same handoff is still undelivered (a customer message must not overtake its packet)."""
-        now = now or utcnow()
-        taken: List[OutboxItem] = []
-        with self._session() as session:
-            candidates = session.execute(
-                select(OutboxRow)
-                .where(OutboxRow.delivered_at.is_(None), OutboxRow.failed_at.is_(None))
-                .order_by(OutboxRow.id)
-                .limit(200)
-            ).scalars()
-            blocked = set()
-            due = []
-            for row in candidates:
-                if row.handoff_id in blocked:
-                    continue
-                blocked.add(row.handoff_id)
-                if row.next_attempt_at <= now and (row.lease_until is None or row.lease_until <= now):
-                    due.append((row.id, row.lease_until))
-        for item_id, old_lease in due[:limit]:
-            with self._session.begin() as session:
-                lease_condition = OutboxRow.lease_until.is_(None) if old_lease is None else OutboxRow.lease_until == old_lease
-                result = session.execute(
-                    update(OutboxRow)
-                    .where(OutboxRow.id == item_id, OutboxRow.delivered_at.is_(None), lease_condition)
-                    .values(lease_until=now + timedelta(seconds=lease_seconds), lease_owner=owner)
-                )
-                if result.rowcount != 1:
-                    continue  # another worker took it
-                row = session.get(OutboxRow, item_id)
-                handoff = session.get(HandoffRow, row.handoff_id)
-                taken.append(
-                    OutboxItem(
-                        id=row.id,
-                        handoff_id=row.handoff_id,
-                        conversation_id=handoff.conversation_id if handoff else "",
-                        kind=row.kind,
-                        payload=json.loads(row.payload),
-                        idempotency_key=row.idempotency_key,
-                        attempts=row.attempts,
-                        remote=json.loads(handoff.remote or "{}") if handoff else {},
-                    )
-                )
-        return taken
-
-    def delivered(
-        self, item_id: int, owner: str, refs: Optional[Mapping[str, Any]] = None, now: Optional[datetime] = None
-    ) -> None:
-        now = now or utcnow()
-        with self._session.begin() as session:
-            row = session.get(OutboxRow, item_id)
-            if row is None or row.delivered_at is not None:
-                return
-            row.delivered_at, row.lease_until, row.attempts, row.last_error = now, None, row.attempts + 1, None
-            if refs:
-                handoff = session.get(HandoffRow, row.handoff_id)
-                remote = json.loads(handoff.remote or "{}")
-                remote.update(refs)
-                handoff.remote = json.dumps(remote)
-
-    def failed(self, item_id: int, error: str, retryable: bool, now: Optional[datetime] = None) -> None:
-        """Record a failed attempt: retry later with exponential backoff, or park it for an operator."""
-        now = now or utcnow()
-        with self._session.begin() as session:
-            row = session.get(OutboxRow, item_id)
-            if row is None or row.delivered_at is not None:
-                return
-            row.attempts += 1
-            row.last_error = error[:500]
-            row.lease_until = None
-            if retryable:
-                row.next_attempt_at = now + timedelta(seconds=min(MAX_BACKOFF_SECONDS, 0.5 * 2 ** min(row.attempts, 12)))
-            else:
-                row.failed_at = now
-
-    def outbox_state(self, handoff_id: Optional[str] = None) -> List[Dict[str, Any]]:
-        with self._session() as session:
-            query = select(OutboxRow).order_by(OutboxRow.id)
-            if handoff_id:
-                query = query.where(OutboxRow.handoff_id == handoff_id)
-            return [
-                {
-                    "id": r.id,
-                    "handoff_id": r.handoff_id,
-                    "kind": r.kind,
-                    "attempts": r.attempts,
-                    "delivered": r.delivered_at is not None,
-                    "failed": r.failed_at is not None,
-                    "last_error": r.last_error,
-                }
-                for r in session.execute(query).scalars()
-            ]
-
-    def pending_count(self) -> int:
-        with self._session() as session:
-            return int(
-                session.execute(
-                    select(func.count())
-                    .select_from(OutboxRow)
-                    .where(and_(OutboxRow.delivered_at.is_(None), OutboxRow.failed_at.is_(None)))
-                ).scalar_one()
-            )

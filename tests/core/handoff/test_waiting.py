@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors.handoff.config import HandoffConfigError, Waiting, load_settings, parse_desk_tokens, parse_hours
-from connectors.handoff.waiting import estimate, is_open, next_opening, reply_day, waiting_response
+from core.handoff.settings import HandoffConfigError, Waiting, load_settings, parse_desk_tokens, parse_hours
+from core.handoff.waiting import estimate, is_open, next_opening, reply_day, waiting_response
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from connectors.handoff.config import HandoffSettings, Hours, Waiting
 from core import clock
+from core.handoff.settings import HandoffSettings, Hours, Waiting
 
 if TYPE_CHECKING:
-    from connectors.handoff.store import HandoffStore
+    from core.handoff.store import HandoffStore
 
 # Never promise more precision than a queue estimate has.
 MIN_WAIT_MINUTES = 1

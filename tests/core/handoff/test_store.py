@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from connectors.handoff.livechat import InvalidTransition, UnknownHandoff
-from connectors.handoff.store import HandoffStore
+from core.handoff.model import InvalidTransition, UnknownHandoff
+from core.handoff.store import HandoffStore
 
 T0 = datetime(2026, 11, 23, 10, 0, 0)
 POSTGRES_URL = os.environ.get("TANDEM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
