@@ -1,6 +1,6 @@
 """The packet's redaction: :mod:`core.redaction`, re-exported for the packet code and its callers.
 
-The rules live in core/redaction.py (shared with the knowledge-base analytics
+The rules live in core/redaction/ (shared with the knowledge-base analytics
 and the live-chat relay); read its docstring for what counts as a secret.
 """
 

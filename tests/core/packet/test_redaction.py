@@ -15,7 +15,7 @@ from tests.conftest import user_event
 
 
 def test_the_packet_redacts_with_the_shared_rules():
-    """The rules and their cases live in core/redaction.py and tests/core/test_redaction.py."""
+    """The rules and their cases live in core/redaction/ and tests/core/redaction/."""
     assert redact is core_redact
     assert luhn_valid is core_luhn_valid
     assert redact("iban GB82 WEST 1234 5698 7654 32, pw Hunter2!") == "iban [IBAN removed], pw [password removed]"

@@ -7,7 +7,7 @@ no six consecutive characters of it may survive (so a half-removed card is a
 miss), for the others the whole value may not appear as a word. A harmless
 text counts as altered when the redacted text differs from it in any byte.
 
-:func:`score_corpus` is used by tests/core/test_redaction.py and by the
+:func:`score_corpus` is used by tests/core/redaction/test_evaluation.py and by the
 redaction section of scripts/evaluate.py.
 """
 

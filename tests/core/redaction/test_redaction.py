@@ -1,4 +1,4 @@
-"""core/redaction.py: secrets leave customer text, everything else survives byte for byte; measured on a corpus."""
+"""core/redaction/: secrets leave customer text, everything else survives byte for byte, fast; core imports nothing of ours."""
 
 from __future__ import annotations
 
@@ -10,24 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from core import redaction
 from core.redaction import (
     CARD_LABEL,
     IBAN_LABEL,
     MAX_TEXT_CHARS,
     RedactionError,
+    cards,
     find_secrets,
     iban_valid,
+    ibans,
     luhn_valid,
+    passwords,
     pseudonym,
     redact,
     redact_or_refuse,
     sweep,
 )
-from core.redaction_eval import score_corpus, secret_removed
 
-ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT / "tests" / "redaction" / "corpus.yml"
+ROOT = Path(__file__).resolve().parents[3]
+REDACTION = ROOT / "core" / "redaction"
 
 
 @pytest.mark.parametrize(
@@ -173,12 +174,22 @@ def test_redact_or_refuse_redacts_like_redact() -> None:
     assert redact_or_refuse("") == ""
 
 
-@pytest.mark.parametrize("internal", ["_redact_cards", "_redact_ibans", "luhn_valid", "iban_valid", "_looks_like_password"])
-def test_redact_or_refuse_raises_when_any_part_fails(monkeypatch: pytest.MonkeyPatch, internal: str) -> None:
+@pytest.mark.parametrize(
+    ("module", "internal"),
+    [
+        (cards, "redact_cards"),
+        (ibans, "redact_ibans"),
+        (cards, "luhn_valid"),
+        (ibans, "iban_valid"),
+        (passwords, "_looks_like_password"),
+    ],
+    ids=["redact_cards", "redact_ibans", "luhn_valid", "iban_valid", "_looks_like_password"],
+)
+def test_redact_or_refuse_raises_when_any_part_fails(monkeypatch: pytest.MonkeyPatch, module: object, internal: str) -> None:
     def broken(*args: object, **kwargs: object) -> object:
         raise ValueError("boom 4111111111111111")
 
-    monkeypatch.setattr(redaction, internal, broken)
+    monkeypatch.setattr(module, internal, broken)
     text = "card 4111 1111 1111 1111 iban GB82 WEST 1234 5698 7654 32 pass Hunter2!"
     with pytest.raises(RedactionError) as error:
         redact_or_refuse(text)
@@ -191,7 +202,7 @@ def test_redact_or_refuse_raises_on_a_broken_pattern(monkeypatch: pytest.MonkeyP
         def sub(self, *args: object) -> str:
             raise re.error("broken pattern")
 
-    monkeypatch.setattr(redaction, "_CVV", Broken())
+    monkeypatch.setattr(cards, "_CVV", Broken())
     with pytest.raises(RedactionError):
         redact_or_refuse("cvv 123")
 
@@ -230,79 +241,12 @@ def test_redaction_stays_fast_on_adversarial_input(text: str) -> None:
     assert time.perf_counter() - started < 1.0
 
 
-# -- the corpus ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def scores() -> dict:
-    return score_corpus(CORPUS)
-
-
-def test_the_corpus_is_big_enough(scores: dict) -> None:
-    assert sum(scores["counts"].values()) >= 220
-    assert scores["harmless"] >= 220
-    assert set(scores["counts"]) == {"card", "cvv", "password", "otp", "iban"}
-
-
-def test_every_card_and_password_in_the_corpus_is_removed(scores: dict) -> None:
-    misses = [m for m in scores["misses"] if m["kind"] in ("card", "password")]
-    assert misses == []
-    assert scores["recall"]["card"] == 1.0
-    assert scores["recall"]["password"] == 1.0
-
-
-def test_overall_recall_on_the_corpus(scores: dict) -> None:
-    assert scores["overall_recall"] >= 0.98, scores["misses"]
-
-
-def test_harmless_corpus_messages_survive_unchanged(scores: dict) -> None:
-    assert scores["false_positive_rate"] <= 0.01, scores["altered"]
-
-
-def test_redaction_is_idempotent_on_the_corpus() -> None:
-    import yaml
-
-    corpus = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
-    for text in [item["text"] for item in corpus["secret"]] + corpus["harmless"]:
-        once = redact(text)
-        assert redact(once) == once, text
-
-
-def test_the_scorer_counts_half_removed_cards_as_misses(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus.yml"
-    corpus.write_text(
-        "secret:\n"
-        "- {kind: card, secret: '4111 1111 1111 1111', text: 'card 4111 1111 1111 1111'}\n"
-        "- {kind: password, secret: 'hunter2', text: 'my password is hunter2'}\n"
-        "harmless:\n- order 5582019\n- hello\n"
-    )
-
-    def half(text: str) -> str:  # leaves six digits of the card and alters a harmless text
-        return text.replace("1111 1111 1111", "11[card number removed]").replace("hello", "[code removed]")
-
-    result = score_corpus(corpus, redactor=half)
-    assert result["recall"] == {"card": 0.0, "password": 0.0}
-    assert result["overall_recall"] == 0.0
-    assert result["harmless_altered"] == 1 and result["false_positive_rate"] == 0.5
-    assert [m["kind"] for m in result["misses"]] == ["card", "password"]
-    assert secret_removed("4111 1111 1111 1111", "card", "card [card number removed]")
-    assert not secret_removed("4111 1111 1111 1111", "card", "card 4111 11[card number removed]")
-    assert secret_removed("737", "cvv", "order 7370001 cvv [CVV removed]")
-
-
-def test_a_malformed_corpus_is_rejected(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus.yml"
-    corpus.write_text("secret:\n- {kind: card, secret: '4111', text: 'no secret here'}\nharmless: []\n")
-    with pytest.raises(ValueError, match="bad secret entry"):
-        score_corpus(corpus)
-
-
 # -- core imports nothing of ours ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", ["redaction.py", "redaction_eval.py"])
+@pytest.mark.parametrize("module", sorted(path.name for path in REDACTION.glob("*.py")))
 def test_core_redaction_imports_only_core_stdlib_and_third_party(module: str) -> None:
-    tree = ast.parse((ROOT / "core" / module).read_text())
+    tree = ast.parse((REDACTION / module).read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
     ours = {name for name in imported if name.split(".")[0] in {"actions", "connectors", "policies", "scripts", "tests"}}
