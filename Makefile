@@ -15,6 +15,7 @@ run: install
 lint: install
 	@.venv/bin/ruff check actions policies connectors core scripts tests
 	@.venv/bin/ruff format --check --quiet actions policies connectors core scripts tests
+	@.venv/bin/lint-imports --no-cache  # the layering: pyproject.toml, [tool.importlinter]
 
 validate: install
 	@$(PY) -m scripts.kb validate
