@@ -29,6 +29,9 @@ from core.escalation.rules import (
 )
 from core.escalation.rules_file import Reader, read_yaml
 
+# What the agent reads for a risk: the catalogue's why, then the customer's words that showed it.
+RISK_EXPLANATION = "Escalated because of {risk}: {why} The customer wrote: {detail}"
+
 
 def _intent_rule(
     r: Reader, data: Any, key: str, defaults: Optional[IntentRule], reasons: Sequence[str], queues: Sequence[str]
@@ -167,10 +170,6 @@ def parse_rules(
             raise r.fail(f"intents.{name}.reason", f"unknown reason {rule.reason!r}: not in reasons nor the risk catalogue")
     source = {**data, "risk_catalogue": dict(catalogue.source)}
     return Rules(defaults, intents, catalogue, frustration, tiers, limit, reasons, source=source, failures=failures)
-
-
-# What the agent reads for a risk: the catalogue's why, then the customer's words that showed it.
-RISK_EXPLANATION = "Escalated because of {risk}: {why} The customer wrote: {detail}"
 
 
 def load_rules(path: Path, known_intents: Set[str]) -> Rules:
