@@ -35,7 +35,8 @@ def default_kb_url() -> str:
 def load_escalation_rules(path: Path):
     """The designers' escalation rules, validated against the domain's intents."""
     from actions.knowledge.articles import known_intents
-    from policies.escalation_rules import EscalationRulesError, load_rules
+    from core.escalation.loading import load_rules
+    from core.escalation.rules import EscalationRulesError
 
     try:
         return load_rules(path, known_intents(ROOT / "domain.yml"))

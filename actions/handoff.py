@@ -5,8 +5,8 @@ The escalation policy (policies/escalation.py) decides and sets ``handoff_reason
 runs. A handoff that reaches this action some other way (a designer's rule or
 story) is a customer request.
 
-``action_handoff`` builds the handoff packet (actions/packet/), stores the handoff
-and its delivery in one transaction (connectors/handoff/store.py: the Rasa server's
+``action_handoff`` builds the handoff packet (core/packet/), stores the handoff
+and its delivery in one transaction (core/handoff/store.py: the Rasa server's
 dispatcher delivers it to the live-chat tool), tells the customer why and how long
 the wait is, honestly (queue position and expected wait, or when the team is back),
 and pauses the conversation: from then on the relay in the channel layer carries
@@ -40,7 +40,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.attempts import reset_failures
 from actions.config import ROOT, load_escalation_rules
 from core import clock
+from core.handoff.model import PRIORITY_ORDER
+from core.handoff.settings import settings as handoff_settings
+from core.handoff.store import HandoffStore
+from core.handoff.waiting import agents_available, estimate, wait_estimate, waiting_response
 from core.inputs import CLIENT_KEY
+from core.packet import PacketError, build_packet, validate_packet
 
 logger = logging.getLogger(__name__)
 
@@ -61,9 +66,6 @@ def decided_this_turn(tracker: Tracker) -> bool:
 @lru_cache(maxsize=1)
 def handoff_store():
     """The handoff store shared with the Rasa server (created on first use, never at import)."""
-    from connectors.handoff.config import settings as handoff_settings
-    from connectors.handoff.store import HandoffStore
-
     return HandoffStore(handoff_settings().store_url)
 
 
@@ -74,8 +76,6 @@ def escalation_rules():
 
 def position_if_queued(store: Any, priority: str) -> int:
     """Where a new handoff of ``priority`` lands: behind every queued one at least as urgent."""
-    from connectors.handoff.store import PRIORITY_ORDER
-
     rank = PRIORITY_ORDER.get(priority, 3)
     return 1 + sum(1 for h in store.queue() if h.status == "queued" and PRIORITY_ORDER.get(h.priority, 3) <= rank)
 
@@ -85,9 +85,6 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        from connectors.handoff.config import settings as handoff_settings
-        from connectors.handoff.waiting import agents_available, estimate, waiting_response
-
         events: List[EventType] = []
         reason = tracker.get_slot("handoff_reason") if decided_this_turn(tracker) else None
         if not reason:
@@ -135,8 +132,6 @@ class ActionHandoff(Action):
 
     @staticmethod
     def _create(tracker: Tracker, store: Any, config: Any, now: datetime, wait: Any) -> Any:
-        from actions.packet import PacketError, build_packet, validate_packet
-
         handoff_id = uuid.uuid4().hex
         packet: Dict[str, Any] = build_packet(
             tracker,
@@ -182,8 +177,6 @@ def over_limit(store: Any, config: Any, tracker: Tracker, now: datetime) -> bool
 
 
 def estimate_for(store: Any, config: Any, handoff_id: str, now: datetime) -> Any:
-    from connectors.handoff.waiting import wait_estimate
-
     return wait_estimate(store, config, handoff_id, now)
 
 

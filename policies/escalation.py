@@ -3,7 +3,7 @@
 Rasa has one global fallback threshold and no per-intent rules; support teams
 need risk tiers, phrase overrides, frustration, customer tiers and a limit on
 failed attempts. The rules live in ``data/escalation.yml``
-(policies/escalation_rules.py), are validated at training time against the
+(core/escalation/), are validated at training time against the
 domain, and are persisted in the model, so a deployed model behaves exactly as
 it was trained.
 
@@ -33,18 +33,12 @@ from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, S
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from policies.escalation_rules import (
-    FALLBACK_INTENT,
-    Decision,
-    Exchange,
-    Rules,
-    Turn,
-    decide,
-    load_rules,
-    parse_rules,
-    sentiment,
-)
-from policies.risk_catalogue import RISKS_KEY, UNINTELLIGIBLE_KEY
+from core.escalation.decide import decide
+from core.escalation.loading import load_rules, parse_rules
+from core.escalation.risk_catalogue import RISKS_KEY, UNINTELLIGIBLE_KEY
+from core.escalation.rules import FALLBACK_INTENT, Rules
+from core.escalation.signals import sentiment
+from core.escalation.turn import Decision, Exchange, Turn
 
 HANDOFF_ACTION = "action_handoff"
 RULES_FILE = "rules.json"

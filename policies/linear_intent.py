@@ -52,7 +52,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 
-from policies.sentiment import polarity
+from core.sentiment import polarity
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ Saving uses the same cache: Rasa counts the stored rows of the session to find
 the tracker's new events; this store checks that nothing was stored since its
 last read (one indexed lookup) and appends the events beyond the cached ones,
 falling back to Rasa's count otherwise. SQLite files run in write-ahead-log
-mode (connectors/sqlite.py), so a commit does not wait for the disk.
+mode (core/db.py), so a commit does not wait for the disk.
 
 Configure it in endpoints.yml with the usual SQL keys::
 
@@ -51,7 +51,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors import sqlite
+from core import db
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,10 @@ class IncrementalSQLTrackerStore(SQLTrackerStore):
         self._cache: OrderedDict[str, _Cached] = OrderedDict()
         # Sanic serves one event loop, but actions and the relay may reach the store from worker threads.
         self._lock = threading.Lock()
-        if sqlite.is_file(self.engine.url):
+        if db.is_file(self.engine.url):
             # Rasa's engine opens a new SQLite connection for every query; this one keeps them.
             self.engine.dispose()
-            self.engine = sqlite.create_engine(self.engine.url)
+            self.engine = db.create_engine(self.engine.url)
             self.sessionmaker = sessionmaker(bind=self.engine)
         # Core statements built once: SQLAlchemy caches their compiled form, where an ORM
         # query is rebuilt and compiled on every message.

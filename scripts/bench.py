@@ -422,9 +422,9 @@ def escalation_cost() -> Results:
     from rasa.shared.nlu.training_data.loading import load_data
     from rasa.shared.nlu.training_data.message import Message
 
+    from core.escalation.risk_catalogue import sentences_of
     from policies.embedding_model import load_encoder
     from policies.escalation import EscalationPolicy
-    from policies.risk_catalogue import sentences_of
     from policies.risk_detector import RiskDetector
     from policies.sentence_embedding import SentenceEmbeddingFeaturizer
     from scripts.gold import load_gold

@@ -417,7 +417,7 @@ MUST_CATCH_ALL = ("card", "password")
 
 
 def _redaction_scores(path: Path) -> Dict[str, Any]:
-    from core.redaction_eval import score_corpus
+    from core.redaction.evaluation import score_corpus
 
     try:
         return score_corpus(path)
@@ -438,7 +438,7 @@ def _redaction_table(scores: Dict[str, Any]) -> List[str]:
 
 
 def redaction_section() -> Section:
-    """core/redaction.py on its development corpus and on a held-out corpus: no model, no stack."""
+    """core/redaction/ on its development corpus and on a held-out corpus: no model, no stack."""
     log("redaction: scoring the development and held-out corpora ...")
     dev, heldout = _redaction_scores(REDACTION_CORPUS), _redaction_scores(REDACTION_HELDOUT)
     section = Section(

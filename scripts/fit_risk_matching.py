@@ -25,9 +25,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from actions.knowledge.articles import known_intents
+from core.escalation.loading import load_rules
+from core.escalation.risk_catalogue import Catalogue, Matching, sentences_of
 from policies.embedding_model import load_encoder
-from policies.escalation_rules import load_rules
-from policies.risk_catalogue import Catalogue, Matching, sentences_of
 from policies.risk_detector import Matcher, RiskDetector, fit_risk_model
 from scripts.gold import GOLD, load_gold
 from scripts.intent_pipeline import NLU_DATA_DIR, load_nlu, pipeline_components

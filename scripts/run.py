@@ -17,7 +17,7 @@ from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
 def desk_login() -> str:
     if os.environ.get("TANDEM_DESK_TOKENS"):
         return "tokens from TANDEM_DESK_TOKENS"
-    from connectors.handoff.config import default_desk_token
+    from core.handoff.settings import default_desk_token
 
     return f"token: {default_desk_token()}, kept in var/desk-token"
 

@@ -30,26 +30,26 @@ feature-major (CSC): a query only touches the columns of the n-grams it
 contains, not every article. Character n-grams, whose posting lists are long,
 only re-rank the candidates the words found, and the question model only
 chooses between the closest of those.
+
+The words: actions/knowledge/text.py; the vectors and the question model:
+actions/knowledge/vectors.py.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
-from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from actions.knowledge.articles import Article
+from actions.knowledge.text import Speller, WordAnalyzer, article_text, query_text
+from actions.knowledge.vectors import TEMPERATURE, InvertedView, QueryEncoder, QuestionModel
 from core import clock
-
-PAYLOAD = re.compile(r"^/\w+(\{.*\})?$")
 
 
 class Outcome(str, Enum):
@@ -89,183 +89,12 @@ class Result:
         return self.hits[0].article if self.hits else None
 
 
-KB_LINK = re.compile(r"\[([^\]\n]+)\]\(kb:[^)\s]*\)")
-POINTER = re.compile(r"\b(see|instead)\b", re.IGNORECASE)
-SENTENCE_BREAK = re.compile(r"(?<=[.?!])\s+")
-
-
-def own_words(text: str) -> str:
-    """``text`` without its pointers to other articles.
-
-    A sentence that links to another article and says "see" (or "instead") is
-    about that article, and so is a question right before it ("Damaged item?
-    Choose 'Damaged or faulty' instead: see [damaged items](kb:...)"): one fact,
-    one place, so its words would only make this article match the other
-    one's questions. Other links keep their text.
-    """
-    lines = []
-    for line in text.split("\n"):
-        kept: List[str] = []
-        for sentence in SENTENCE_BREAK.split(line):
-            if KB_LINK.search(sentence) and POINTER.search(sentence):
-                if kept and kept[-1].endswith("?"):
-                    kept.pop()
-                continue
-            kept.append(KB_LINK.sub(r"\1", sentence))
-        lines.append(" ".join(kept))
-    return "\n".join(lines)
-
-
-def article_text(article: Article) -> str:
-    # The title says what the article is about; repeating it weighs it above the body.
-    return " ".join([article.title, article.title, own_words(article.short_answer), own_words(article.body)])
-
-
-def query_text(text: str, entities: Iterable[str] = ()) -> str:
-    """Customer words without button payloads, plus extracted entity values."""
-    words = "" if PAYLOAD.match(text.strip()) else text
-    return " ".join([words, *entities]).strip()
-
-
 # Articles re-ranked with character n-grams; all of them in a knowledge base this small
 # (46 articles). Re-ranking only 10 finds the same best article (tests/actions/knowledge),
 # and at 10,000 articles 50 instead of 200 keeps a query's p95 under 5 ms (make bench).
 CANDIDATES = 50
 # Of those, the closest ones the question model chooses between; the rest get no probability.
 MODEL_CANDIDATES = 50
-
-
-WORD = re.compile(r"[^\W_]{2,}")  # scikit-learn's default tokens, but split at "_" as in "ERR_5003"
-
-
-def deletions(word: str) -> Set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-class Speller:
-    """Corrects a word the articles never use to the one they use that is one edit away.
-
-    Symmetric deletions (as in SymSpell) find the words one insertion,
-    deletion, substitution or swap away; the most frequent wins. Short words,
-    numbers and codes (order numbers, error codes) are never corrected.
-    """
-
-    def __init__(self, texts: Iterable[str]) -> None:
-        self.counts = Counter(word for text in texts for word in WORD.findall(text.lower()))
-        self._near: Dict[str, List[str]] = {}
-        for word in self.counts:
-            if self.correctable(word):
-                for variant in deletions(word) | {word}:
-                    self._near.setdefault(variant, []).append(word)
-        # Per index, bounded: a long-running action server sees endless new words.
-        self.correct = lru_cache(maxsize=50_000)(self._correct)
-
-    @staticmethod
-    def correctable(word: str) -> bool:
-        return len(word) >= 4 and word.isalpha()
-
-    def _correct(self, word: str) -> str:
-        if word in self.counts or not self.correctable(word):
-            return word
-        near = set(self._near.get(word, ()))
-        for variant in deletions(word):
-            near.update(self._near.get(variant, ()))
-        return max(sorted(near), key=self.counts.__getitem__) if near else word
-
-
-class WordAnalyzer:
-    """Words and word pairs without stop words, after spelling correction (a scikit-learn analyzer)."""
-
-    def __init__(self, speller: Speller) -> None:
-        self.speller = speller
-
-    def __call__(self, text: str) -> List[str]:
-        words = [w for w in map(self.speller.correct, WORD.findall(text.lower())) if w not in ENGLISH_STOP_WORDS]
-        return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-
-
-class QueryEncoder:
-    """A fitted TfidfVectorizer's transform for one short query, without sklearn's per-call overhead.
-
-    Same result as ``vectorizer.transform([text])`` (sublinear tf, idf, L2 norm),
-    as (feature indices, weights); sklearn's input validation alone costs about
-    a millisecond per call, a fifth of the latency budget.
-    """
-
-    def __init__(self, vectorizer: TfidfVectorizer) -> None:
-        self.vectorizer = vectorizer
-        self._analyze = vectorizer.build_analyzer()
-        self._vocabulary = vectorizer.vocabulary_
-        self._idf = vectorizer.idf_.astype(np.float32)
-
-    def encode(self, text: str) -> Tuple[np.ndarray, np.ndarray]:
-        counts = Counter(self._vocabulary[t] for t in self._analyze(text) if t in self._vocabulary)
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        features = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        weights = (1.0 + np.log(tf)) * self._idf[features]
-        return features, weights / np.linalg.norm(weights)
-
-
-class InvertedView:
-    """Rows (articles or questions) stored feature by feature, so a query only reads its own n-grams."""
-
-    def __init__(self, rows) -> None:
-        by_feature = rows.T.tocsr()
-        self.rows = rows.shape[0]
-        self._starts = by_feature.indptr[:-1]
-        self._ends = by_feature.indptr[1:]
-        self._row_ids = by_feature.indices
-        self._values = by_feature.data
-
-    def similarity(self, features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Dot product of the query with every row: cosine similarity for the L2-normalised TF-IDF rows."""
-        if len(features) == 0:
-            return np.zeros(self.rows, dtype=np.float32)
-        starts, ends = self._starts[features], self._ends[features]
-        lengths = ends - starts
-        positions = np.repeat(ends - lengths.cumsum(), lengths) + np.arange(lengths.sum())
-        contributions = self._values[positions] * np.repeat(weights, lengths)
-        return np.bincount(self._row_ids[positions], weights=contributions, minlength=self.rows).astype(np.float32)
-
-
-# Smoothing of the question model (naive Bayes' alpha), in TF-IDF weight: how much an
-# n-gram an article's questions never use still counts for it.
-SMOOTHING = 0.1
-# Naive Bayes takes every n-gram as independent evidence, but a word, its word pairs and
-# its character n-grams say the same thing several times over: scaling the log-likelihoods
-# down keeps the probabilities from being all or nothing.
-TEMPERATURE = 0.5
-
-
-class QuestionModel:
-    """Naive Bayes evidence of one feature space (words or character n-grams) for each article.
-
-    scikit-learn's MultinomialNB over TF-IDF rows, without its dense
-    (articles x features) matrix of log-probabilities, which would not fit in
-    memory at 10,000 articles. With N_af the summed weight of n-gram f in
-    article a's questions, N_a its total and F the number of features,
-
-        log P(x | a) = sum_f x_f log(1 + N_af / alpha) - sum_f x_f log(N_a + alpha F) + c(x)
-
-    where c(x) is the same for every article and cancels out; the first term
-    is a sparse dot product with ``evidence``, stored like the TF-IDF rows.
-    """
-
-    def __init__(self, rows: sp.spmatrix, owners: np.ndarray, articles: int) -> None:
-        """``rows``: one TF-IDF row per training text; ``owners``: the article of each row."""
-        owned = sp.csr_matrix(
-            (np.ones(len(owners), dtype=np.float32), (owners, np.arange(len(owners)))), shape=(articles, rows.shape[0])
-        )
-        counts = (owned @ rows).tocsr()
-        self.totals = np.log(np.asarray(counts.sum(axis=1)).ravel() + SMOOTHING * rows.shape[1]).astype(np.float32)
-        counts.data = np.log1p(counts.data / SMOOTHING).astype(np.float32)
-        self.evidence = counts
-
-    def log_likelihood(self, evidence: np.ndarray, query_weight: float, articles: np.ndarray) -> np.ndarray:
-        """log P(query | article) + c for ``articles``, from their ``evidence`` dot products and the query's summed weight."""
-        return evidence - query_weight * self.totals[articles]
 
 
 class KnowledgeIndex:

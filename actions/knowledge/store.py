@@ -30,228 +30,22 @@ Errors:
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Optional
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from actions.knowledge.articles import REVIEW_WARNING_DAYS, Article, ArticleProblem, FileCheck, check_directory
-from connectors import sqlite
-from core import clock
-from core.redaction import redact as redact_secrets
+from actions.knowledge.articles import Article, ArticleProblem, FileCheck, check_directory
+from actions.knowledge.query_redaction import redact
+from actions.knowledge.reports import ArticleSummary, KnowledgeReport, SyncReport, UnansweredQuery, VerdictCount
+from actions.knowledge.tables import ArticleRow, Base, EventRow, SyncRunRow, VersionRow
+from core import clock, db
 
 EVENT_KINDS = ("served", "no_match", "verdict")
 MAX_VERDICT_LENGTH = 32
-REDACTED = "[redacted]"
-MAX_QUERY_LENGTH = 500
-
-Base = declarative_base()
-
-
-class ArticleRow(Base):
-    """One row per article id ever published; ``status`` is the current version's, or ``retired`` once its file is gone."""
-
-    __tablename__ = "kb_articles"
-
-    id = Column(String(200), primary_key=True)
-    status = Column(String(16), nullable=False)
-    current_version = Column(Integer, nullable=False)
-    retired_at = Column(DateTime, nullable=True)
-    created_at = Column(DateTime, nullable=False)
-    updated_at = Column(DateTime, nullable=False)
-
-
-class VersionRow(Base):
-    """Every version ever published, never updated or deleted: the audit trail of what customers could see."""
-
-    __tablename__ = "kb_article_versions"
-    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_kb_article_versions_article_version"),)
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    article_id = Column(String(200), ForeignKey("kb_articles.id"), nullable=False, index=True)
-    version = Column(Integer, nullable=False)
-    content_hash = Column(String(64), nullable=False)
-    title = Column(Text, nullable=False)
-    topics = Column(Text, nullable=False)  # JSON list of intent names
-    short_answer = Column(Text, nullable=False)
-    questions = Column(Text, nullable=False, default="[]")  # JSON list: how customers ask for it
-    body = Column(Text, nullable=False)
-    source_url = Column(Text, nullable=False)
-    owner = Column(String(200), nullable=False)
-    last_reviewed = Column(Date, nullable=False)
-    review_by = Column(Date, nullable=False)
-    status = Column(String(16), nullable=False)
-    path = Column(Text, nullable=False)
-    published_at = Column(DateTime, nullable=False)
-
-
-class SyncRunRow(Base):
-    """One row per sync; the id is the store's generation. Id lists and problems are JSON text."""
-
-    __tablename__ = "kb_sync_runs"
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    started_at = Column(DateTime, nullable=False)
-    finished_at = Column(DateTime, nullable=False)
-    published = Column(Text, nullable=False)
-    unchanged = Column(Text, nullable=False)
-    retired = Column(Text, nullable=False)
-    rejected = Column(Text, nullable=False)
-    problems = Column(Text, nullable=False)
-
-
-class EventRow(Base):
-    """What happened in conversations: an article served, a query nothing matched, a customer's verdict."""
-
-    __tablename__ = "kb_events"
-    __table_args__ = (CheckConstraint("kind IN ('served', 'no_match', 'verdict')", name="ck_kb_events_kind"),)
-
-    id = Column(Integer, primary_key=True, autoincrement=True)
-    at = Column(DateTime, nullable=False)
-    kind = Column(String(16), nullable=False, index=True)
-    article_id = Column(String(200), nullable=True)
-    conversation_id = Column(String(255), nullable=False)
-    query = Column(Text, nullable=True)
-    intent = Column(String(100), nullable=True)
-    verdict = Column(String(32), nullable=True)
-
-
-# -- results ------------------------------------------------------------------------------------
-
-
-@dataclass
-class SyncReport:
-    """What a sync did, by article id; ``stale`` lists approved articles now past review_by (not served)."""
-
-    published: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    retired: list[str] = field(default_factory=list)
-    rejected: list[str] = field(default_factory=list)
-    problems: list[ArticleProblem] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    generation: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> str:
-        counts = f"{len(self.published)} published, {len(self.unchanged)} unchanged, {len(self.retired)} retired"
-        return f"kb sync: {counts}, {len(self.rejected)} rejected, {len(self.stale)} stale (generation {self.generation})"
-
-
-@dataclass(frozen=True)
-class ArticleSummary:
-    id: str
-    title: str
-    owner: str
-    review_by: date
-
-
-@dataclass(frozen=True)
-class UnansweredQuery:
-    query: str
-    count: int
-
-
-@dataclass(frozen=True)
-class VerdictCount:
-    article_id: str
-    verdict: str
-    count: int
-
-
-@dataclass(frozen=True)
-class KnowledgeReport:
-    """What content owners should act on: stale answers, unfinished drafts, unused articles, unmet questions."""
-
-    today: date
-    generation: int
-    stale: list[ArticleSummary]
-    due_for_review: list[ArticleSummary]
-    drafts: list[ArticleSummary]
-    never_served: list[ArticleSummary]
-    unanswered: list[UnansweredQuery]
-    verdicts: list[VerdictCount]
-
-    def to_markdown(self) -> str:
-        sections = [
-            f"# Knowledge base report, {self.today.isoformat()} (generation {self.generation})",
-            _articles_section("Stale: approved but past review_by (not served)", self.stale),
-            _articles_section(f"Due for review within {REVIEW_WARNING_DAYS} days (served until review_by)", self.due_for_review),
-            _articles_section("Drafts", self.drafts),
-            _articles_section("Never served (approved)", self.never_served),
-            _table_section(
-                "Unanswered queries (no article matched)",
-                ("count", "query"),
-                [(str(item.count), item.query) for item in self.unanswered],
-            ),
-            _table_section(
-                "Verdicts",
-                ("article", "verdict", "count"),
-                [(item.article_id, item.verdict, str(item.count)) for item in self.verdicts],
-            ),
-        ]
-        return "\n\n".join(sections) + "\n"
-
-
-def _cell(text: str) -> str:
-    """Queries are customer text: keep them from breaking the table."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _table_section(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
-    if not rows:
-        return f"## {title}\n\nNone."
-    lines = [f"## {title} ({len(rows)})", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.extend("| " + " | ".join(_cell(value) for value in row) + " |" for row in rows)
-    return "\n".join(lines)
-
-
-def _articles_section(title: str, articles: list[ArticleSummary]) -> str:
-    rows = [(item.id, item.title, item.owner, item.review_by.isoformat()) for item in articles]
-    return _table_section(title, ("id", "title", "owner", "review by"), rows)
-
-
-# -- redaction ----------------------------------------------------------------------------------
-
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# 8 or more digits, optionally split by single spaces, dashes, dots or slashes: cards, phones, IBAN tails.
-_DIGIT_RUN = re.compile(r"\+?\d(?:[ ./-]?\d){7,}")
-_PASSWORD = re.compile(r"password\w*", re.IGNORECASE)
-
-
-def redact(text: str) -> str:
-    """Remove what must never sit in an analytics table; keep enough of the question to improve the KB.
-
-    The shared rules (:func:`core.redaction.redact`) run first; emails, long digit runs and whatever
-    follows "password" are removed on top, since a query in a report needs none of them.
-    """
-    text = redact_secrets(text)
-    match = _PASSWORD.search(text)
-    if match and text[match.end() :].strip():
-        text = f"{text[: match.end()]} {REDACTED}"
-    text = _EMAIL.sub(REDACTED, text)
-    text = _DIGIT_RUN.sub(REDACTED, text)
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
-
 
 # -- the store ----------------------------------------------------------------------------------
 
@@ -338,7 +132,7 @@ class KnowledgeStore:
             and not url.database.startswith("file:")
         ):
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        return sqlite.create_engine(url, future=True)
+        return db.create_engine(url, future=True)
 
     def close(self) -> None:
         """Release pooled connections (a test dropping its schema needs them gone); the store reopens on use."""

@@ -55,10 +55,10 @@ def is_tandem_message(message: Mapping[str, Any]) -> bool:
 
 
 def render_note(packet: Mapping[str, Any], handoff_id: str = "") -> str:
-    """The packet as the agent's note: ``actions.packet.render_text`` when available and the
+    """The packet as the agent's note: ``core.packet.render_text`` when available and the
     packet renders, else the JSON itself (still complete, only less pleasant to read)."""
     try:
-        from actions.packet import render_text
+        from core.packet import render_text
     except ImportError:
         render_text = None
     if render_text is not None:

@@ -1,2 +1,3 @@
-"""Live-agent handoff: the handoff store and outbox, the relay between the
-customer's channel and the agent's tool, waiting times and business hours."""
+"""Live-agent handoff in the Rasa server: the relay between the customer's channel and the
+agent's tool, the outbox dispatcher, and the contract live-chat connectors implement.
+The handoff store, its settings and the waiting estimates are domain code: core/handoff/."""

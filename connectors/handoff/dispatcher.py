@@ -1,7 +1,7 @@
 """Delivers the outbox to the live-chat tool: at least once, in order per handoff, with backoff.
 
 Runs as a task inside each Rasa server process. Several processes can run it on one
-database: items are leased (connectors/handoff/store.py), and a lease left by a
+database: items are leased (core/handoff/outbox.py), and a lease left by a
 killed process expires. The connector is called in a worker thread, so a slow tool
 never blocks the customers' event loop.
 """
@@ -14,7 +14,7 @@ import uuid
 from typing import Awaitable, Callable, Optional
 
 from connectors.handoff.livechat import DeliveryError, LiveChatConnector, OutboxItem
-from connectors.handoff.store import HandoffStore
+from core.handoff.store import HandoffStore
 
 logger = logging.getLogger(__name__)
 

@@ -30,10 +30,21 @@ Outbox item kinds:
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-OUTBOX_KINDS = ("handoff", "customer_message", "closed")
+# What a handoff and an outbox item are belongs to core; connectors take them from here, with the rest of the contract.
+from core.handoff.model import OUTBOX_KINDS, InvalidTransition, OutboxItem, UnknownHandoff
+
+__all__ = [
+    "OUTBOX_KINDS",
+    "AgentActions",
+    "DeliveryError",
+    "InvalidTransition",
+    "LiveChatConnector",
+    "OutboxItem",
+    "UnknownHandoff",
+    "parse_timeout",
+]
 
 
 class DeliveryError(Exception):
@@ -46,22 +57,9 @@ class DeliveryError(Exception):
         self.retryable = retryable
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    handoff_id: str
-    conversation_id: str
-    kind: str
-    payload: Mapping[str, Any]
-    idempotency_key: str
-    attempts: int = 0
-    # Remote references of this handoff from earlier deliveries (any item kind).
-    remote: Mapping[str, Any] = field(default_factory=dict)
-
-
 class LiveChatConnector(abc.ABC):
     """Outbound side of a live-chat tool. Implementations are created from the
-    ``livechat`` section of endpoints.yml by ``connectors.handoff.config``."""
+    ``livechat`` section of endpoints.yml by ``connectors.handoff.tools.connector_for``."""
 
     #: the value of ``livechat.type`` in endpoints.yml
     type_name: str = ""
@@ -93,14 +91,6 @@ def parse_timeout(value: Any, default: Tuple[float, float]) -> Tuple[float, floa
         return (default[0], seconds(value))
     except ValueError:
         raise ValueError(f"livechat.timeout: expected seconds (0-300) or [connect, read] seconds, got {value!r}") from None
-
-
-class UnknownHandoff(LookupError):
-    """No handoff with that id (or remote reference): inbound routes answer 404."""
-
-
-class InvalidTransition(ValueError):
-    """The handoff's status does not allow this (claiming a resolved handoff): 409."""
 
 
 class AgentActions(abc.ABC):

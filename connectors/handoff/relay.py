@@ -35,12 +35,14 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.shared.core.events import ActionExecuted, BotUttered, ConversationResumed, Event, UserUttered
 
 from connectors.handoff import runtime
-from connectors.handoff.config import HandoffSettings, settings
+from connectors.handoff.config import settings
 from connectors.handoff.dispatcher import Dispatcher
 from connectors.handoff.livechat import AgentActions, InvalidTransition, OutboxItem
-from connectors.handoff.store import CLOSED, Handoff, HandoffStore
 from connectors.handoff.tools import connector_for
-from connectors.handoff.waiting import WaitEstimate, wait_estimate, waiting_response
+from core.handoff.model import CLOSED, Handoff
+from core.handoff.settings import HandoffSettings
+from core.handoff.store import HandoffStore
+from core.handoff.waiting import WaitEstimate, wait_estimate, waiting_response
 from core.redaction import redact  # cards, CVVs, passwords, codes and IBANs never reach the agent's tool
 
 logger = logging.getLogger(__name__)

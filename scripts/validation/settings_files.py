@@ -1,6 +1,6 @@
 """The designers' settings files, read by the same loaders the product uses, with file, line and key on failure.
 
-- ``data/escalation.yml`` and the risk catalogue it names (``data/risks.yml``): policies/escalation_rules.py,
+- ``data/escalation.yml`` and the risk catalogue it names (``data/risks.yml``): core/escalation/loading.py,
   which otherwise only runs when a model is trained; plus a response ``utter_handoff_<reason>`` for every
   reason, which the suite requires (tests/actions/test_handoff.py);
 - ``data/handoff.yml`` (with the ``livechat`` section of ``endpoints.yml``): connectors/handoff/config.py;
@@ -44,7 +44,7 @@ def _responses(root: Path) -> Mapping[str, Any]:
 
 def check_escalation(root: Path) -> list[Problem]:
     """The escalation rules and their risk catalogue, validated against the domain as training does."""
-    from policies.escalation_rules import EscalationRulesError, load_rules
+    from core.escalation.loading import EscalationRulesError, load_rules
 
     path = root / ESCALATION
     try:

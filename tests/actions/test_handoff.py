@@ -9,7 +9,7 @@ from rasa_sdk.events import ConversationPaused, SlotSet
 
 from actions import handoff as handoff_module
 from actions.handoff import ActionHandback, ActionHandoff, ActionRecordSatisfaction
-from connectors.handoff import config as handoff_config
+from core.handoff import settings as handoff_settings
 from scripts.stack import ROOT
 from tests.conftest import DESK_TOKENS, HANDOFF_TEST_SETTINGS, user_event
 
@@ -28,7 +28,7 @@ def use_settings(monkeypatch, tmp_path: Path, hours_file: Path) -> None:
     monkeypatch.setenv("TANDEM_HANDOFF_SETTINGS", str(hours_file))
     monkeypatch.setenv("TANDEM_DESK_TOKENS", f"Sam:{DESK_TOKENS['Sam']}")
     monkeypatch.setenv("TANDEM_PSEUDONYM_KEY", "test-key")
-    handoff_config.settings.cache_clear()
+    handoff_settings.settings.cache_clear()
     handoff_module.handoff_store.cache_clear()
 
 
@@ -39,7 +39,7 @@ def open_desk(monkeypatch, tmp_path):
     store_factory = handoff_module.handoff_store  # a test may replace it
     store_factory().agent_seen("desk-sam", "Sam")
     yield
-    handoff_config.settings.cache_clear()
+    handoff_settings.settings.cache_clear()
     store_factory.cache_clear()
 
 

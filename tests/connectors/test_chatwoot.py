@@ -208,10 +208,10 @@ def test_every_request_carries_the_access_token_header(fake: FakeChatwoot, conne
 def test_the_note_is_the_rendered_packet(
     fake: FakeChatwoot, connector: ChatwootConnector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import actions.packet
+    import core.packet
 
     monkeypatch.setattr(
-        actions.packet, "render_text", lambda packet: f"**Handoff {packet['priority']}** for {packet['customer']['id']}"
+        core.packet, "render_text", lambda packet: f"**Handoff {packet['priority']}** for {packet['customer']['id']}"
     )
 
     connector.deliver(item())
@@ -220,12 +220,12 @@ def test_the_note_is_the_rendered_packet(
 
 
 def test_a_packet_that_does_not_render_is_posted_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
-    import actions.packet
+    import core.packet
 
     def broken(packet: Mapping[str, Any]) -> str:
         raise KeyError("summary")
 
-    monkeypatch.setattr(actions.packet, "render_text", broken)
+    monkeypatch.setattr(core.packet, "render_text", broken)
 
     note = render_note(PACKET, HANDOFF)
 

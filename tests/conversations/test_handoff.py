@@ -13,7 +13,7 @@ from typing import Any, Callable, Dict, List
 import pytest
 import requests
 
-from actions.packet import validate_packet
+from core.packet import validate_packet
 from tests.conftest import Conversation, Desk
 
 pytestmark = pytest.mark.stack

@@ -13,8 +13,8 @@ from collections import Counter
 import yaml
 
 from actions.knowledge.articles import known_intents
-from policies.escalation_rules import load_rules
-from policies.risk_catalogue import sentences_of
+from core.escalation.loading import load_rules
+from core.escalation.risk_catalogue import sentences_of
 from scripts.gold import FROZEN, GOLD, load_gold
 from scripts.stack import ROOT
 

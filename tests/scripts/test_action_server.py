@@ -20,7 +20,7 @@ import pytest
 import requests
 import yaml
 
-from connectors.handoff.store import HandoffStore
+from core.handoff.store import HandoffStore
 from scripts.action_server import TOKEN_ENV, TOKEN_HEADER, TokenError, action_token
 
 ROOT = Path(__file__).resolve().parent.parent.parent

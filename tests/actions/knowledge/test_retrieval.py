@@ -10,7 +10,9 @@ from sklearn.naive_bayes import MultinomialNB
 
 from actions.knowledge.articles import known_intents, validate_directory
 from actions.knowledge.evaluation import evaluate, load_cases
-from actions.knowledge.retrieval import SMOOTHING, KnowledgeIndex, Outcome, Speller, Thresholds, own_words, query_text
+from actions.knowledge.retrieval import KnowledgeIndex, Outcome, Thresholds
+from actions.knowledge.text import Speller, own_words, query_text
+from actions.knowledge.vectors import SMOOTHING
 from scripts.stack import ROOT
 
 TODAY = date(2026, 11, 23)

@@ -26,8 +26,8 @@ from typing import Iterator
 import pytest
 import requests
 
-from connectors.handoff.store import HandoffStore
 from core import clock
+from core.handoff.store import HandoffStore
 from scripts.stack import Ports, Stack, start_actions, start_stack
 from tests.conftest import API_TOKEN, STACK_ENV, Conversation, Desk
 from tests.connectors.handoff.receiver import WebhookReceiver

@@ -9,7 +9,7 @@ import pytest
 
 from connectors.handoff.dispatcher import Dispatcher
 from connectors.handoff.livechat import DeliveryError, OutboxItem
-from connectors.handoff.store import HandoffStore
+from core.handoff.store import HandoffStore
 
 T0 = datetime(2026, 12, 8, 10, 30, tzinfo=timezone.utc)
 
