@@ -103,6 +103,10 @@ def _assisted_intent(rules: Rules, turn: Turn) -> Optional[str]:
     previous = turn.earlier[-1] if turn.earlier else None
     if previous is None or previous.intent != FALLBACK_INTENT or turn.text.startswith("/"):
         return None
+    # A clear request the bot answers is a new question, not the details of a guess: "ordered the
+    # wrong colour" (unsure: a complaint?), then "can I swap it or must I cancel?" (order_cancel).
+    if turn.intent not in (None, FALLBACK_INTENT) and rules.for_intent(turn.intent).automation == "automate":
+        return None
     # Only a likely reading: a complaint as a faint guess at "minus 3 this morning, had to scrape
     # the car" is not a complaint whose details follow.
     for name, confidence in previous.readings:

@@ -202,6 +202,22 @@ def test_details_after_an_unsure_message_that_may_have_been_a_complaint(rules):
     assert decide(rules, replace(details, text="/shipping_address", intent="shipping_address", confidence=1.0)) is None
 
 
+def test_a_clear_new_question_after_an_unsure_message_is_answered_not_taken_as_its_details(rules):
+    unsure = said(
+        "nlu_fallback",
+        "got the lamp in the wrong finish by mistake",
+        0.55,
+        ("action_clarify",),
+        [("complaint", 0.52), ("order_change", 0.3)],
+    )
+    question = turn("could you swap it or should i cancel the order", "order_cancel", 0.93, earlier=(unsure,))
+
+    assert decide(rules, question) is None
+    # The same guess followed by more of the story (still unsure) is the complaint's details.
+    story = replace(question, text="the box was also crushed", intent="nlu_fallback", confidence=0.5)
+    assert decide(rules, story).reason == "policy_boundary"
+
+
 # -- the risk catalogue (data/risks.yml) ----------------------------------------------------------
 
 
