@@ -30,10 +30,10 @@ def index(articles):
     return KnowledgeIndex(articles, Thresholds())
 
 
-def test_query_encoder_matches_sklearn(index):
+def test_query_tfidf_matches_sklearn(index):
     for encoder in (index._words, index._chars):
         for text in ["where is my refund for the boots", "pasword resett", "zzz"]:
-            features, weights = encoder.encode(text)
+            features, weights = encoder.transform(text)
             expected = encoder.vectorizer.transform([text])
             dense = np.zeros(expected.shape[1], dtype=np.float32)
             dense[features] = weights
