@@ -121,7 +121,7 @@ def test_development_set_quality_floor(index):
     """The phrasings retrieval is tuned on (tests/kb/retrieval_dev.yml); the held-out set above checks it generalises."""
     cases = load_cases(ROOT / "tests" / "kb" / "retrieval_dev.yml")
     intents = {case.query: case.intent for case in cases}
-    # As scripts/bench.py asks: the labelled intent at a confidence NLU typically reaches.
+    # As scripts/bench/retrieval.py asks: the labelled intent at a confidence NLU typically reaches.
     scores = evaluate(index, cases, predict=lambda query: (intents[query], 0.9), today=TODAY)
 
     assert scores.cases >= 150
