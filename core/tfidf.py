@@ -11,8 +11,7 @@ L2-normalised, in the vectorizer's dtype. Used by the intent classifier
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import TYPE_CHECKING, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -45,9 +44,13 @@ class SingleTextTfidf:
 
     def transform(self, text: str) -> Tuple[np.ndarray, np.ndarray]:
         """Column indices (in first-seen order) and L2-normalised weights; both empty when no n-gram is known."""
-        # Counting the vocabulary's column of every n-gram (None for unknown ones) in one
-        # C-level pass is the fastest way found; Counter keeps first-seen order.
-        counts = Counter(map(self._vocabulary.get, self._analyze(text)))
+        # Counts by column (None: an n-gram the vocabulary lacks), in first-seen order. A plain
+        # dict over map() measured faster than both Counter (slow to build for a few words)
+        # and a test per n-gram (slow for a message's hundred character n-grams).
+        counts: Dict[Optional[int], int] = {}
+        count = counts.get
+        for column in map(self._vocabulary.get, self._analyze(text)):
+            counts[column] = count(column, 0) + 1
         counts.pop(None, None)
         if not counts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=self._dtype)
