@@ -53,6 +53,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, hstack
 
 from core.sentiment import polarity
+from core.tfidf import SingleTextTfidf
 
 logger = logging.getLogger(__name__)
 
@@ -256,9 +257,8 @@ class Scorer:
 
     ``predict_proba`` on a freshly transformed sparse row spends most of its time
     validating inputs and building matrices (about 1 ms a message here). This
-    computes the same numbers directly: each vectorizer's n-gram counts,
-    log-scaled and idf-weighted, L2-normalised (TfidfVectorizer with
-    ``sublinear_tf``), dotted with the matching rows of the coefficients, plus the
+    computes the same numbers directly: each vectorizer's TF-IDF row
+    (core/tfidf.py) dotted with the matching rows of the coefficients, plus the
     sentiment features and the intercepts, then a softmax (multinomial logistic
     regression). With dense features, their block is a plain dot product. tests/policies/
     test_linear_intent.py checks it against scikit-learn.
@@ -278,9 +278,7 @@ class Scorer:
         for key in ("words", "chars"):
             vectorizer = model[key]
             size = len(vectorizer.vocabulary_)
-            self.blocks.append(
-                (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, weights[start : start + size])
-            )
+            self.blocks.append((SingleTextTfidf(vectorizer), weights[start : start + size]))
             start += size
         self.sentiment_weights = None
         if sentiment:
@@ -299,18 +297,10 @@ class Scorer:
 
     def probabilities(self, text: str, dense: Optional[np.ndarray] = None) -> np.ndarray:
         scores = self.intercept.copy()
-        for analyzer, vocabulary, idf, weights in self.blocks:
-            counts: Dict[int, int] = {}
-            for gram in analyzer(text):
-                column = vocabulary.get(gram)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            if not counts:
-                continue
-            columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[columns]
-            values /= np.sqrt(values @ values)
-            scores += values @ weights[columns]
+        for tfidf, weights in self.blocks:
+            columns, values = tfidf.transform(text)
+            if len(columns):
+                scores += values @ weights[columns]
         if self.sentiment_weights is not None:
             scores += np.asarray(sentiment_row(text)) @ self.sentiment_weights
         if self.dense_weights is not None:

@@ -4,8 +4,8 @@ Applies the patches (patches.py), then hands the arguments to Rasa's CLI in this
 process, so ``run``, ``train``, ``test``, ``shell`` and the rest behave exactly as the
 ``rasa`` command does, on the Rasa the suite tested. Every way the project runs
 Rasa goes through here (``command()``): the servers of ``make run``, the tests and
-the bench (scripts/stack.py), training (scripts/train.py, scripts/bench.py) and
-``rasa test`` (scripts/evaluate.py, tests/conversations/test_dialogue.py), so the
+the bench (scripts/stack.py), training (scripts/train.py, scripts/bench/served.py) and
+``rasa test`` (scripts/evaluate/, tests/conversations/test_dialogue.py), so the
 stories are checked against the same Rasa the server runs.
 
 On a Rasa version the patches were not tested with it exits with status 2 and

@@ -2,7 +2,7 @@
 
 `rasa test nlu --cross-validation` trains the whole bot pipeline per fold; the
 threshold fitting (scripts/fit_threshold.py), the development test set
-(scripts/evaluate.py) and the public benchmarks (scripts/nlu_bench.py) need many
+(scripts/evaluate/nlu.py) and the public benchmarks (scripts/nlu_bench/) need many
 trainings and every prediction's ranking. This module builds the same
 components Rasa builds from config.yml (SentenceEmbeddingFeaturizer, then
 LinearIntentClassifier, with config.yml's settings over each class's defaults),

@@ -32,7 +32,7 @@ only re-rank the candidates the words found, and the question model only
 chooses between the closest of those.
 
 The words: actions/knowledge/text.py; the vectors and the question model:
-actions/knowledge/vectors.py.
+actions/knowledge/vectors.py; a query's TF-IDF weights: core/tfidf.py.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from actions.knowledge.articles import Article
 from actions.knowledge.text import Speller, WordAnalyzer, article_text, query_text
-from actions.knowledge.vectors import TEMPERATURE, InvertedView, QueryEncoder, QuestionModel
+from actions.knowledge.vectors import TEMPERATURE, InvertedView, QuestionModel
 from core import clock
+from core.tfidf import SingleTextTfidf
 
 
 class Outcome(str, Enum):
@@ -120,7 +121,7 @@ class KnowledgeIndex:
         # fit_transform also gives the fitted texts' rows: analysing them twice was most of the build time.
         fitted_words = words.fit_transform(texts + questions).tocsr()
         fitted_chars = chars.fit_transform(texts + questions).tocsr()
-        self._words, self._chars = QueryEncoder(words), QueryEncoder(chars)
+        self._words, self._chars = SingleTextTfidf(words), SingleTextTfidf(chars)
         question_words, question_chars = fitted_words[len(texts) :], fitted_chars[len(texts) :]
         # Words find candidates over the whole index (short posting lists); character
         # n-grams, robust to typos but with long posting lists, re-rank only the candidates.
@@ -194,7 +195,7 @@ class KnowledgeIndex:
             return t.intent_weight * prior, np.zeros(n, dtype=np.float32)
 
         weight = t.article_weight
-        query_words = self._words.encode(text)
+        query_words = self._words.transform(text)
         word_article = self._article_words.similarity(*query_words)
         word_question = self._question_words.similarity(*query_words)
         every_article = np.arange(n)
@@ -204,7 +205,7 @@ class KnowledgeIndex:
         else:
             candidates = np.argpartition(-(coarse + t.intent_weight * prior), CANDIDATES - 1)[:CANDIDATES]
 
-        features, weights = self._chars.encode(text)
+        features, weights = self._chars.transform(text)
         dense_query = np.zeros(self._article_chars.shape[1], dtype=np.float32)
         dense_query[features] = weights
         rows = self._question_rows(candidates)

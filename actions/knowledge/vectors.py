@@ -1,37 +1,12 @@
-"""Sparse vectors for ranking: a query's TF-IDF weights, rows read feature by feature, and the question model."""
+"""Sparse vectors for ranking: rows read feature by feature, and the question model.
+
+A query's own TF-IDF weights come from core/tfidf.py.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Tuple
-
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-
-
-class QueryEncoder:
-    """A fitted TfidfVectorizer's transform for one short query, without sklearn's per-call overhead.
-
-    Same result as ``vectorizer.transform([text])`` (sublinear tf, idf, L2 norm),
-    as (feature indices, weights); sklearn's input validation alone costs about
-    a millisecond per call, a fifth of the latency budget.
-    """
-
-    def __init__(self, vectorizer: TfidfVectorizer) -> None:
-        self.vectorizer = vectorizer
-        self._analyze = vectorizer.build_analyzer()
-        self._vocabulary = vectorizer.vocabulary_
-        self._idf = vectorizer.idf_.astype(np.float32)
-
-    def encode(self, text: str) -> Tuple[np.ndarray, np.ndarray]:
-        counts = Counter(self._vocabulary[t] for t in self._analyze(text) if t in self._vocabulary)
-        if not counts:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        features = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        weights = (1.0 + np.log(tf)) * self._idf[features]
-        return features, weights / np.linalg.norm(weights)
 
 
 class InvertedView:

@@ -8,7 +8,7 @@ miss), for the others the whole value may not appear as a word. A harmless
 text counts as altered when the redacted text differs from it in any byte.
 
 :func:`score_corpus` is used by tests/core/redaction/test_evaluation.py and by the
-redaction section of scripts/evaluate.py.
+redaction section of scripts/evaluate/redaction.py.
 """
 
 from __future__ import annotations

@@ -14,7 +14,11 @@ import numpy as np
 import pytest
 
 from scripts import evaluate, fit_threshold, intent_pipeline, nlu_bench
+from scripts.evaluate import nlu as nlu_evaluation
+from scripts.evaluate import nlu_data as nlu_data_evaluation
 from scripts.intent_pipeline import CachingEncoder, IntentModel, Prediction, read_config
+from scripts.nlu_bench import data as benchmark_data
+from scripts.nlu_bench import thresholds, tuning
 
 INTENTS = {
     "order_status": ["where is my order", "my parcel has not arrived", "track my package", "when will my delivery come"],
@@ -110,7 +114,7 @@ def benchmarks(tmp_path, monkeypatch):
     (tmp_path / "clinc150" / "data_full.json").write_text(
         json.dumps({"train": rows, "val": rows, "test": rows, "oos_train": oos, "oos_val": oos, "oos_test": oos})
     )
-    monkeypatch.setattr(nlu_bench, "BENCHMARKS", tmp_path)
+    monkeypatch.setattr(benchmark_data, "BENCHMARKS", tmp_path)
     monkeypatch.setattr(nlu_bench, "OUTPUT", tmp_path / "results" / "nlu_bench.md")
     monkeypatch.setattr(nlu_bench, "CACHE", tmp_path / "var" / "embeddings.npz")
     return tmp_path
@@ -138,7 +142,7 @@ def test_few_shot_sampling_is_fixed_by_its_seed():
     texts = [f"text {n}" for n in range(100)]
     labels = [f"intent {n % 4}" for n in range(100)]
 
-    once, again = nlu_bench.few_shot((texts, labels), shots=3), nlu_bench.few_shot((texts, labels), shots=3)
+    once, again = benchmark_data.few_shot((texts, labels), shots=3), benchmark_data.few_shot((texts, labels), shots=3)
 
     assert once == again
     assert sorted(set(once[1])) == sorted(set(labels)) and len(once[0]) == 12
@@ -148,17 +152,17 @@ def test_the_clinc_threshold_maximises_in_scope_accuracy_plus_oos_recall():
     confidences, right = np.array([0.9, 0.8, 0.7, 0.4]), np.array([True, True, True, False])
     oos = np.array([0.3, 0.5, 0.65])
 
-    threshold = nlu_bench.choose_threshold(confidences, right, oos)
+    threshold = thresholds.choose_threshold(confidences, right, oos)
 
     assert 0.65 < threshold <= 0.7
-    assert nlu_bench.in_scope_and_oos(confidences, right, oos, threshold) == (0.75, 1.0)
+    assert thresholds.in_scope_and_oos(confidences, right, oos, threshold) == (0.75, 1.0)
 
 
 def test_rule_b_keeps_in_scope_accuracy_within_a_point_of_its_maximum():
     confidences = np.linspace(0.5, 1.0, 200)
     right = np.ones(200, dtype=bool)
 
-    threshold = nlu_bench.choose_threshold_within_a_point(confidences, right)
+    threshold = thresholds.choose_threshold_within_a_point(confidences, right)
 
     assert np.mean(confidences >= threshold) >= 0.99
     assert np.mean(confidences >= threshold + 0.005) < 0.99
@@ -176,7 +180,7 @@ def test_dev_test_scores_count_clarifications_confident_misreadings_and_handoffs
     ]
     labels = ["request_human", "request_human", "request_human", "out_of_scope"]
 
-    scores = evaluate.dev_test_scores(predictions, labels, threshold=0.4, ambiguity=0.1)
+    scores = nlu_evaluation.dev_test_scores(predictions, labels, threshold=0.4, ambiguity=0.1)
 
     assert scores["accuracy"] == 0.5
     assert scores["in_scope"] == 3 and scores["fallback_rate"] == pytest.approx(1 / 3)
@@ -189,7 +193,7 @@ def test_near_duplicates_are_found_by_normalised_text_and_by_embedding(config):
     labels = ["order_status", "order_status", "complaint", "refund_request", "login_problem"]
     vectors = intent_pipeline.caching_encoder(config).embed(texts)
 
-    pairs = evaluate.near_duplicate_pairs(texts, labels, vectors)
+    pairs = nlu_data_evaluation.near_duplicate_pairs(texts, labels, vectors)
 
     assert (0, 1) in [(i, j) for i, j, _ in pairs]
     assert all(labels[i] != labels[j] for i, j, _ in pairs[:1])  # across two intents first
@@ -200,7 +204,7 @@ def test_confused_pairs_count_both_directions():
     labels = ["a", "b", "a", "c", "c"]
     predicted = ["b", "a", "a", "a", "c"]
 
-    assert evaluate.confused_pairs(labels, predicted) == [("a", "b", 2), ("a", "c", 1)]
+    assert nlu_data_evaluation.confused_pairs(labels, predicted) == [("a", "b", 2), ("a", "c", 1)]
 
 
 def test_the_dev_test_section_trains_on_data_and_reports_the_test_set(tmp_path, monkeypatch):
@@ -214,24 +218,24 @@ def test_the_dev_test_section_trains_on_data_and_reports_the_test_set(tmp_path, 
         "version: '3.1'\nnlu:\n- intent: order_status\n  examples: |\n    - has my parcel shipped yet\n"
         "- intent: request_human\n  examples: |\n    - let me talk to someone real\n"
     )
-    monkeypatch.setattr(evaluate, "NLU_DATA", data)
-    monkeypatch.setattr(evaluate, "DEV_TEST", dev)
+    monkeypatch.setattr(nlu_evaluation, "NLU_DATA", data)
+    monkeypatch.setattr(nlu_evaluation, "DEV_TEST", dev)
 
-    markdown = evaluate.dev_test_section().markdown()
+    markdown = nlu_evaluation.dev_test_section().markdown()
 
     assert "- 2 messages, 2 intents" in markdown
     assert "accuracy:" in markdown and "request_human recall" in markdown and "wrong but confident" in markdown
 
 
 def test_the_dev_test_section_says_when_there_is_no_test_set(tmp_path, monkeypatch):
-    monkeypatch.setattr(evaluate, "DEV_TEST", tmp_path / "missing.yml")
+    monkeypatch.setattr(nlu_evaluation, "DEV_TEST", tmp_path / "missing.yml")
 
-    assert "does not exist" in evaluate.dev_test_section().markdown()
-    assert evaluate.dev_test_section in evaluate.SECTIONS and evaluate.nlu_data_section in evaluate.SECTIONS
+    assert "does not exist" in nlu_evaluation.dev_test_section().markdown()
+    assert nlu_evaluation.dev_test_section in evaluate.SECTIONS and nlu_data_evaluation.nlu_data_section in evaluate.SECTIONS
 
 
 def test_tuning_compares_settings_on_validation_data_and_writes_no_result(benchmarks, capsys, monkeypatch):
-    monkeypatch.setattr(nlu_bench, "TUNE_GRID", [{"C": 10, "dense_scale": 1.0}])
+    monkeypatch.setattr(tuning, "TUNE_GRID", [{"C": 10, "dense_scale": 1.0}])
 
     assert nlu_bench.main(["--tune"]) == 0
 

@@ -30,10 +30,10 @@ def index(articles):
     return KnowledgeIndex(articles, Thresholds())
 
 
-def test_query_encoder_matches_sklearn(index):
+def test_query_tfidf_matches_sklearn(index):
     for encoder in (index._words, index._chars):
         for text in ["where is my refund for the boots", "pasword resett", "zzz"]:
-            features, weights = encoder.encode(text)
+            features, weights = encoder.transform(text)
             expected = encoder.vectorizer.transform([text])
             dense = np.zeros(expected.shape[1], dtype=np.float32)
             dense[features] = weights
@@ -121,7 +121,7 @@ def test_development_set_quality_floor(index):
     """The phrasings retrieval is tuned on (tests/kb/retrieval_dev.yml); the held-out set above checks it generalises."""
     cases = load_cases(ROOT / "tests" / "kb" / "retrieval_dev.yml")
     intents = {case.query: case.intent for case in cases}
-    # As scripts/bench.py asks: the labelled intent at a confidence NLU typically reaches.
+    # As scripts/bench/retrieval.py asks: the labelled intent at a confidence NLU typically reaches.
     scores = evaluate(index, cases, predict=lambda query: (intents[query], 0.9), today=TODAY)
 
     assert scores.cases >= 150

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from scripts import evaluate
+from scripts.evaluate import redaction
 
 
 def test_the_redaction_section_scores_the_corpus_and_passes_its_checks() -> None:
-    section = evaluate.redaction_section()
+    section = redaction.redaction_section()
 
     markdown = section.markdown()
     assert section.title.startswith("Redaction (")
@@ -18,11 +19,11 @@ def test_the_redaction_section_scores_the_corpus_and_passes_its_checks() -> None
     # The rules were written against the development corpus: there it must catch everything.
     assert all(passed for description, passed in section.checks if description.startswith("development")), markdown
     assert "Held-out corpus" in markdown and "Secrets left in" not in markdown.split("Held-out corpus")[1]
-    assert evaluate.redaction_section in evaluate.SECTIONS
+    assert redaction.redaction_section in evaluate.SECTIONS
 
 
 def test_an_unreadable_corpus_is_an_evaluation_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    missing = evaluate.ROOT / "tests" / "redaction" / "no-such-corpus.yml"
-    monkeypatch.setattr(evaluate, "REDACTION_CORPUS", missing)
-    with pytest.raises(evaluate.EvaluationError, match="no-such-corpus.yml"):
-        evaluate.redaction_section()
+    missing = redaction.ROOT / "tests" / "redaction" / "no-such-corpus.yml"
+    monkeypatch.setattr(redaction, "REDACTION_CORPUS", missing)
+    with pytest.raises(redaction.EvaluationError, match="no-such-corpus.yml"):
+        redaction.redaction_section()

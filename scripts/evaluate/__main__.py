@@ -1,0 +1,7 @@
+"""`python -m scripts.evaluate` (`make eval`)."""
+
+import sys
+
+from scripts.evaluate import main
+
+sys.exit(main())
