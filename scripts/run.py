@@ -11,6 +11,7 @@ import sys
 import time
 
 from actions.config import settings
+from core.packet.topics import TopicsError, topics
 from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
 
 
@@ -30,6 +31,7 @@ def api_line(stack) -> str:
 
 def main() -> int:
     try:
+        topics()  # a broken data/topics.yml stops `make run` here, not the first handoff
         model = trained_model()
         print("run: starting the action server, the Rasa server and the demo page ...", flush=True)
         # Rasa's HTTP API reads and writes any conversation: off unless an operator sets its token.
@@ -37,7 +39,7 @@ def main() -> int:
         stack = start_stack(
             model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db", kb_url=settings().kb_url, api_token=api_token
         )
-    except StackError as error:
+    except (StackError, TopicsError) as error:
         print(f"run: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -49,6 +49,8 @@ class Stack:
     kb_url: Optional[str] = None
     # Rasa's HTTP API is on only with a token (``--auth-token``); None: off.
     api_token: Optional[str] = None
+    # The project checkout the processes run from (its code and data): another one in tests of the designers' guide.
+    root: Path = ROOT
     processes: List[subprocess.Popen] = field(default_factory=list)
     logs: List[IO[bytes]] = field(default_factory=list)
 
@@ -104,7 +106,7 @@ def write_endpoints(stack: Stack, tracker_db: Path, livechat: Optional[dict] = N
     section choosing the live-chat tool) names one."""
     import yaml
 
-    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text()) or {}
+    endpoints = yaml.safe_load((stack.root / "endpoints.yml").read_text()) or {}
     endpoints["action_endpoint"] = {**endpoints.get("action_endpoint", {}), "url": f"{stack.actions_url}/webhook"}
     endpoints["tracker_store"] = {**endpoints.get("tracker_store", {}), "db": str(tracker_db)}
     handoff_db = f"sqlite:///{tracker_db.parent / 'handoff.db'}"
@@ -137,7 +139,7 @@ def _spawn(stack: Stack, name: str, argv: List[str], env: Optional[dict] = None)
     stack.logs.append(log)
     process = subprocess.Popen(
         argv,
-        cwd=ROOT,
+        cwd=stack.root,
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
@@ -229,12 +231,12 @@ def start_web(stack: Stack, timeout: float = 20) -> float:
     return _wait_until(stack, "web", process, f"{stack.web_url}/health", lambda r: True, timeout)
 
 
-def sync_knowledge_base(kb_url: str) -> None:
+def sync_knowledge_base(kb_url: str, root: Path = ROOT) -> None:
     """Publish data/kb/ into the store the action server reads; problems are printed, not fatal."""
     from actions.knowledge.articles import known_intents
     from actions.knowledge.store import KnowledgeStore
 
-    report = KnowledgeStore(kb_url).sync(ROOT / "data" / "kb", known_intents(ROOT / "domain.yml"))
+    report = KnowledgeStore(kb_url).sync(root / "data" / "kb", known_intents(root / "domain.yml"))
     for problem in report.problems:
         print(f"kb: {problem}", file=sys.stderr)
 
@@ -250,17 +252,19 @@ def start_stack(
     livechat: Optional[dict] = None,
     api_token: Optional[str] = None,
     credentials: Path = ROOT / "credentials.yml",
+    root: Path = ROOT,
 ) -> Stack:
     """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first.
 
     ``env`` adds environment variables for the action and Rasa servers (secrets of a
     channel, a fake tool's URL in tests). Both servers read the stack's endpoints file
-    (``TANDEM_ENDPOINTS``), so they agree on the live-chat tool and the handoff store."""
+    (``TANDEM_ENDPOINTS``), so they agree on the live-chat tool and the handoff store.
+    ``root``: the project checkout to run, code and data (default: this one)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    stack = Stack(ports=ports, workdir=workdir, kb_url=kb_url, api_token=api_token)
+    stack = Stack(ports=ports, workdir=workdir, kb_url=kb_url, api_token=api_token, root=root)
     try:
         if kb_url:
-            sync_knowledge_base(kb_url)
+            sync_knowledge_base(kb_url, root)
         endpoints = write_endpoints(stack, tracker_db, livechat)
         env = {"TANDEM_ENDPOINTS": str(endpoints), **(env or {})}
         start_actions(stack, kb_url, env=env)
@@ -273,11 +277,11 @@ def start_stack(
     return stack
 
 
-def trained_model(config: str = "config.yml", name: str = "tandem") -> Path:
-    """Path of the model for the current inputs, training it if needed."""
+def trained_model(config: str = "config.yml", name: str = "tandem", root: Path = ROOT) -> Path:
+    """Path of the model for the current inputs of the checkout ``root``, training it if needed."""
     result = subprocess.run(
         [sys.executable, "-m", "scripts.train", "--config", config, "--name", name],
-        cwd=ROOT,
+        cwd=root,
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -5,7 +5,8 @@
 1. knowledge-base articles (scripts/kb.py): each article, its version against the approved
    manifest ``data/kb/versions.lock``, test phrasings for every approved article; review_by warnings;
 2. ``data/escalation.yml`` and the risk catalogue it names, ``data/handoff.yml``, ``data/knowledge.yml``,
-   through the loaders the product uses (scripts/validation/settings_files.py);
+   ``data/topics.yml`` (a topic for every intent), through the loaders the product uses
+   (scripts/validation/settings_files.py);
 3. ``domain.yml``, ``data/nlu``, ``data/rules``, ``data/stories`` through Rasa's validator at zero
    warnings (scripts/validation/rasa_data.py).
 
@@ -68,7 +69,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if "settings" in args.only:
         from scripts.validation.settings_files import check_settings
 
-        ok = "escalation rules, risk catalogue, handoff and retrieval settings OK"
+        ok = "escalation rules, risk catalogue, handoff and retrieval settings, topics OK"
         failed |= _report("settings", check_settings(root), ok) != 0
     if "rasa" in args.only:
         from scripts.validation.rasa_data import check_rasa_data

@@ -3,7 +3,9 @@
 Public API (the handoff action, the store and the connectors code against it):
 
 - :func:`build_packet` (tracker, rules, *, handoff_id, now, pseudonym_key,
-  queue_position=None, expected_wait_minutes=None) -> dict: pure and deterministic;
+  queue_position=None, expected_wait_minutes=None, topics=None) -> dict: pure and deterministic;
+- :func:`load_topics` (path, known_intents=None, known_reasons=None) -> :class:`Topics`: the designers'
+  summary sentences per topic and reason (data/topics.yml), or :class:`TopicsError` naming file, key, reason;
 - :func:`validate_packet` (packet): raises :class:`PacketError` naming the JSON path and reason;
 - :func:`render_text` (packet) -> str: the short note an agent reads;
 - :func:`redact` (text) -> str and :func:`pseudonym` (sender_id, key) -> ``cus_<16 hex>``;
@@ -15,6 +17,7 @@ from __future__ import annotations
 from core.packet.build import build_packet
 from core.packet.redaction import pseudonym, redact
 from core.packet.render import render_text
+from core.packet.topics import Topics, TopicsError, load_topics
 from core.packet.validate import PACKET_SCHEMA_ID, PacketError, packet_schema, validate_packet
 
 __all__ = [
@@ -25,5 +28,8 @@ __all__ = [
     "pseudonym",
     "redact",
     "render_text",
+    "Topics",
+    "TopicsError",
+    "load_topics",
     "validate_packet",
 ]

@@ -1,6 +1,7 @@
 """The handoff packet: everything an agent needs to take over without asking the customer to repeat themselves.
 
-:func:`build_packet` is pure: no I/O, no clock (``now`` is passed in), no
+:func:`build_packet` is pure: no I/O (but data/topics.yml, read once per
+process when no ``topics`` are passed), no clock (``now`` is passed in), no
 randomness, and dicts are filled in a fixed order, so the same tracker gives
 byte-identical JSON. That makes packets diffable, testable, and safe to
 rebuild when a delivery is retried.
@@ -33,6 +34,7 @@ from core.packet.redaction import Secrets, find_secrets, pseudonym, sweep
 from core.packet.signals import sentiment_of, urgent_sentences
 from core.packet.steps import steps_tried
 from core.packet.summary import summarize
+from core.packet.topics import Topics
 from core.packet.validate import PACKET_SCHEMA_ID
 
 DEFAULT_REASON = "customer_request"
@@ -231,8 +233,12 @@ def build_packet(
     pseudonym_key: str,
     queue_position: Optional[int] = None,
     expected_wait_minutes: Optional[int] = None,
+    topics: Optional[Topics] = None,
 ) -> Dict[str, Any]:
-    """The handoff packet of ``tracker`` as JSON-ready dicts (schema ``tandem.handoff/1``)."""
+    """The handoff packet of ``tracker`` as JSON-ready dicts (schema ``tandem.handoff/1``).
+
+    ``topics``: the designers' summary sentences (core/packet/topics.py); without it, the
+    process's own, read once from data/topics.yml."""
     conversation = read_conversation(tracker)
     slots: Dict[str, Any] = dict(tracker.slots or {})
     secrets = _secrets(conversation, slots)
@@ -267,7 +273,7 @@ def build_packet(
         "queue_position": queue_position,
         "expected_wait_minutes": expected_wait_minutes,
     }
-    packet["summary"] = summarize(packet, conversation.topic())
+    packet["summary"] = summarize(packet, conversation.topic(), topics)
     for key in packet:
         if key == "customer":
             packet[key] = {k: v if k == "id" else _clean(v, secrets) for k, v in packet[key].items()}

@@ -5,15 +5,18 @@ always gives the same words, nothing can be invented, and no secret can
 reach the summary because it only reads fields that were redacted first.
 Templates name the specifics an agent would otherwise scroll for: the order
 number, the amount, the error code, the articles and what the customer said
-about them.
+about them. The per-topic and per-reason sentences are the designers'
+(data/topics.yml, core/packet/topics.py); the rest of the wording is here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from core.escalation.rules import HUMAN_REQUEST_INTENT
 from core.packet.redaction import CARD_LABEL, CODE_LABEL, CVV_LABEL, PASSWORD_LABEL
+from core.packet.topics import Topic, Topics
+from core.packet.topics import topics as project_topics
 
 QUOTE_CHARS = 160
 # Below this NLU confidence the goal is marked as a guess.
@@ -25,154 +28,7 @@ SECRET_KINDS = {
     PASSWORD_LABEL: "a password",
     CODE_LABEL: "a one-time code",
 }
-ORDER_INTENTS = frozenset(
-    (
-        "order_status delivery_period order_change order_cancel shipping_address return_policy refund_request"
-        " refund_status invoice invoice_check complaint"
-    ).split()
-)
-
-
-@dataclass(frozen=True)
-class Topic:
-    goal: str
-    question: str
-    next_step: str
-
-
-TOPICS: Dict[str, Topic] = {
-    "order_status": Topic(
-        "Find out where {order} is",
-        "Where is {order} now, and when will it arrive?",
-        "Look up {order} and give the customer its status and delivery date.",
-    ),
-    "delivery_period": Topic(
-        "Find out when {order} will arrive",
-        "What is the expected delivery date of {order}?",
-        "Look up {order} and give the customer its expected delivery date; if it is already past, treat it as a late parcel.",
-    ),
-    "order_change": Topic(
-        "Change the items, sizes or quantities of {order}",
-        "Can {order} still be changed?",
-        "Check whether {order} has been packed; if not, make the change and confirm it.",
-    ),
-    "order_cancel": Topic(
-        "Cancel {order}",
-        "Can {order} still be cancelled, or does it have to be returned instead?",
-        "Check whether {order} has been packed; if not, cancel it and confirm the refund; if so, explain the free return.",
-    ),
-    "place_order": Topic(
-        "Buy something{area_on}",
-        "What stops the customer placing the order (how to order, stock, a pre-order)?",
-        "Help the customer complete the purchase; check stock or the pre-order date if an item is unavailable.",
-    ),
-    "shipping_address": Topic(
-        "Change the delivery address of {order}",
-        "Can the address of {order} still be changed?",
-        "Check whether {order} has left the warehouse and update the address if not.",
-    ),
-    "delivery_options": Topic(
-        "Learn the delivery options and times",
-        "Which delivery option fits what the customer needs?",
-        "Answer the delivery question directly.",
-    ),
-    "return_policy": Topic(
-        "Return an item from {order}",
-        "Is the item from {order} eligible for return?",
-        "Check the return window for {order} and send the return instructions.",
-    ),
-    "refund_request": Topic(
-        "Get a refund{amount_of} for {order}",
-        "Should {order} be refunded{amount_of}?",
-        "Check {order} against the refund policy, decide, and tell the customer the outcome and timing.",
-    ),
-    "refund_status": Topic(
-        "Find out where the refund{amount_of} for {order} is",
-        "Has the refund for {order} been issued, and when will it arrive?",
-        "Check the refund status of {order} in the payment system.",
-    ),
-    "payment_methods": Topic(
-        "Pay with a method that works for them",
-        "Which payment method does the customer want to use?",
-        "Confirm the accepted payment methods for the customer's case.",
-    ),
-    "payment_failed": Topic(
-        "Get a failed payment{amount_of}{error_paren} to go through",
-        "Why does the payment{amount_of} fail{error_with}?",
-        "Check the payment log{error_for} and tell the customer whether to retry or use another method.",
-    ),
-    "invoice": Topic(
-        "Get an invoice for {order}",
-        "Which invoice does the customer need, and with which details?",
-        "Send the invoice for {order}.",
-    ),
-    "invoice_check": Topic(
-        "Check the amounts on the invoice for {order}",
-        "Which amount{amount_of} on the invoice for {order} does the customer question?",
-        "Compare the invoice for {order} with what was paid and refunded; explain the difference, or have billing reissue it.",
-    ),
-    "account_create": Topic(
-        "Create an account", "What stops the customer creating an account?", "Help the customer finish signing up."
-    ),
-    "account_edit": Topic(
-        "Change their account details",
-        "Which details must change?",
-        "Verify the customer's identity, then make the change.",
-    ),
-    "account_switch": Topic(
-        "Switch to another of their accounts",
-        "Which account does the customer want to use, and what stops them switching?",
-        "Help the customer sign out and back in with the other account; if they want the two joined, verify both and merge them.",
-    ),
-    "account_delete": Topic(
-        "Delete their account",
-        "Has the customer confirmed they want the account deleted?",
-        "Verify the customer's identity, then process the deletion request.",
-    ),
-    "login_problem": Topic(
-        "Sign in to their account",
-        "Why can't the customer sign in{error_with}?",
-        "Verify the customer's identity, check the account status, and send a password reset if needed.",
-    ),
-    "account_takeover": Topic(
-        "Get their account back and secure it",
-        "Has someone else got into the account, and what did they change or order?",
-        "Verify identity, lock the account, force a password reset, and review recent orders and changes.",
-    ),
-    "unauthorized_charge": Topic(
-        "Dispute a charge{amount_of} they did not make",
-        "Is the charge{amount_of} fraudulent?",
-        "Verify identity, review the charge and recent orders, and block the card or account if needed.",
-    ),
-    "newsletter": Topic(
-        "Change their newsletter and email settings",
-        "Which emails does the customer want to stop or start?",
-        "Update the email preferences and confirm.",
-    ),
-    "site_outage": Topic(
-        "Use the site{area_on}, which is not working for them",
-        "Is there an outage{area_on}{error_with}?",
-        "Check the status page and incidents; give the customer a workaround or an estimate.",
-    ),
-    "complaint": Topic(
-        "Make a complaint{about_order}",
-        "What went wrong, and what would put it right?",
-        "Acknowledge the complaint, read the customer's words below, and offer a remedy within policy.",
-    ),
-    "feedback": Topic(
-        "Leave feedback", "What feedback does the customer want to give?", "Thank the customer and record the feedback."
-    ),
-    "review": Topic(
-        "Write a review{area_on}",
-        "What does the customer want to review, and what stops them?",
-        "Point the customer to 'Write a review' on the product page (once delivered), or record their review of the service.",
-    ),
-    "contact_support": Topic(
-        "Find out how to reach customer support",
-        "Which way of contacting us did the customer ask about (chat, email, call-back, opening hours), and what is it about?",
-        "Greet the customer: you are the support they were looking for. Ask what they need help with.",
-    ),
-}
+# An intent without a topic in data/topics.yml (make validate fails on one the domain lists), or none at all.
 UNKNOWN = Topic(
     "Not clear: the bot could not tell what the customer needs",
     "What does the customer need?",
@@ -183,27 +39,6 @@ PERSON_ONLY = Topic(
     "What does the customer need help with?",
     "Greet the customer and ask what you can help with; they have not said yet.",
 )
-# What the reason changes about the agent's first move, before the topic's step.
-REASON_FIRST: Dict[str, str] = {
-    "security_risk": "Security case: keep account details out of the chat until identity is verified.",
-    "legal": "Do not admit liability or promise outcomes; follow the legal-matters process.",
-    "business_impact": "Reply first: the customer's business is affected.",
-    "frustration": "Apologise once, then go straight to the fix; do not repeat what the bot already tried.",
-    "vip": "Priority customer: take ownership through to resolution.",
-    "low_confidence_high_risk": "Confirm what the customer means before acting; it may concern their account or money.",
-    "repeated_failure": "The bot failed repeatedly; do not send the customer back to it.",
-}
-HANDED_OVER: Dict[str, str] = {
-    "customer_request": "the customer asked for a person",
-    "repeated_failure": "the bot failed repeatedly",
-    "security_risk": "it may be a security issue",
-    "legal": "the customer raised a legal matter",
-    "business_impact": "it is hurting the customer's business",
-    "frustration": "the customer is frustrated",
-    "low_confidence_high_risk": "it may concern the account or money and the bot was unsure",
-    "vip": "the customer's tier gets a person",
-    "policy_boundary": "it needs a decision the bot may not take",
-}
 
 
 def _quote(text: str) -> str:
@@ -236,10 +71,10 @@ def _fill(template: str, known: Mapping[str, str]) -> str:
     return template.format_map(values)
 
 
-def _topic(intent: Optional[str]) -> Topic:
-    if intent == "request_human":
+def _topic(intent: Optional[str], topics: Topics) -> Topic:
+    if intent == HUMAN_REQUEST_INTENT:
         return PERSON_ONLY
-    return TOPICS.get(intent or "", UNKNOWN)
+    return topics.topic(intent) or UNKNOWN
 
 
 def _customer_texts(packet: Mapping[str, Any]) -> List[str]:
@@ -260,7 +95,7 @@ def _articles(packet: Mapping[str, Any]) -> str:
     return "; ".join(f"{_quote(a['title'])} ({VERDICT_WORDS.get(a['verdict'], a['verdict'])})" for a in packet["articles_shown"])
 
 
-def _what_happened(packet: Mapping[str, Any]) -> str:
+def _what_happened(packet: Mapping[str, Any], topics: Topics) -> str:
     texts = _customer_texts(packet)
     clicked = any(m["from"] == "customer" for m in packet.get("transcript") or [])
     parts = [
@@ -276,7 +111,7 @@ def _what_happened(packet: Mapping[str, Any]) -> str:
         parts.append(f"Bot showed {_articles(packet)}.")
     if packet["sentiment"]["trend"] == "worsening":
         parts.append("Their mood got worse during the chat.")
-    parts.append(f"Handed over because {HANDED_OVER.get(packet['reason']['code'], packet['reason']['code'].replace('_', ' '))}.")
+    parts.append(f"Handed over because {topics.handed_over(packet['reason']['code'])}.")
     return " ".join(parts)
 
 
@@ -290,9 +125,9 @@ def _tried(packet: Mapping[str, Any]) -> str:
     return "; ".join(texts) + "."
 
 
-def _open_question(intent: Optional[str], topic: Topic, known: Mapping[str, str]) -> str:
+def _open_question(topic: Topic, known: Mapping[str, str]) -> str:
     question = _fill(topic.question, known)
-    if intent in ORDER_INTENTS and "order_number" not in known:
+    if topic.needs_order_number and "order_number" not in known:
         question += " No order number given yet."
     return question
 
@@ -307,8 +142,9 @@ def _shared_secrets(packet: Mapping[str, Any]) -> str:
     return f"The customer typed {listed} into the chat (removed from this packet): tell them to change or cancel it."
 
 
-def _next_step(packet: Mapping[str, Any], topic: Topic, known: Mapping[str, str]) -> str:
-    parts = [REASON_FIRST[packet["reason"]["code"]]] if packet["reason"]["code"] in REASON_FIRST else []
+def _next_step(packet: Mapping[str, Any], topic: Topic, known: Mapping[str, str], topics: Topics) -> str:
+    first_move = topics.first_move(packet["reason"]["code"])
+    parts = [first_move] if first_move else []
     parts.append(_fill(topic.next_step, known))
     rejected = [a["title"] for a in packet["articles_shown"] if a["verdict"] == "not_it"]
     if rejected:
@@ -316,22 +152,26 @@ def _next_step(packet: Mapping[str, Any], topic: Topic, known: Mapping[str, str]
     return " ".join(parts + [_shared_secrets(packet)]).strip()
 
 
-def summarize(packet: Mapping[str, Any], topic: Optional[Tuple[str, float]] = None) -> Dict[str, str]:
+def summarize(
+    packet: Mapping[str, Any], topic: Optional[Tuple[str, float]] = None, topics: Optional[Topics] = None
+) -> Dict[str, str]:
     """``{goal, what_happened, tried, open_question, suggested_next_step}`` from every other field of ``packet``.
 
     ``topic`` is what the customer came for as ``(intent, confidence)``
     (``Conversation.topic``); without it, the packet's likeliest intent.
+    ``topics`` holds the designers' sentences; without it, this process's (data/topics.yml).
     """
+    topics = project_topics() if topics is None else topics
     known = facts(packet)
     if topic is None:
         intents = packet.get("intents") or []
         topic = (intents[0]["name"], float(intents[0]["confidence"])) if intents else None
     intent, confidence = topic if topic else (None, 0.0)
-    chosen = _topic(intent)
+    chosen = _topic(intent, topics)
     return {
         "goal": _goal(packet, confidence, chosen, known),
-        "what_happened": _what_happened(packet),
+        "what_happened": _what_happened(packet, topics),
         "tried": _tried(packet),
-        "open_question": _open_question(intent, chosen, known),
-        "suggested_next_step": _next_step(packet, chosen, known),
+        "open_question": _open_question(chosen, known),
+        "suggested_next_step": _next_step(packet, chosen, known, topics),
     }

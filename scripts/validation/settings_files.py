@@ -4,7 +4,8 @@
   which otherwise only runs when a model is trained; plus a response ``utter_handoff_<reason>`` for every
   reason, which the suite requires (tests/actions/test_handoff.py);
 - ``data/handoff.yml`` (with the ``livechat`` section of ``endpoints.yml``): connectors/handoff/config.py;
-- ``data/knowledge.yml``: actions/config.py's retrieval thresholds.
+- ``data/knowledge.yml``: actions/config.py's retrieval thresholds;
+- ``data/topics.yml``, the handoff summary's sentences: core/packet/topics.py (scripts/validation/topics_file.py).
 
 Each loader stops at its first error, so each file reports at most one problem per run.
 """
@@ -111,6 +112,8 @@ def check_knowledge_settings(root: Path) -> list[Problem]:
 def check_settings(root: Path) -> list[Problem]:
     """Every settings file's problems, escalation first."""
     problems: list[Problem] = []
-    for check in (check_escalation, check_handoff, check_knowledge_settings):
+    from scripts.validation.topics_file import check_topics
+
+    for check in (check_escalation, check_handoff, check_knowledge_settings, check_topics):
         problems += check(root)
     return problems

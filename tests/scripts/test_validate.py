@@ -75,7 +75,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
 def test_a_clean_tree_passes_at_zero_warnings(clean_run: Run) -> None:
     assert clean_run.code == 0, clean_run.out
     assert re.search(r"^kb: \d+ articles OK$", clean_run.out, re.M)
-    assert "settings: escalation rules, risk catalogue, handoff and retrieval settings OK" in clean_run.out
+    assert "settings: escalation rules, risk catalogue, handoff and retrieval settings, topics OK" in clean_run.out
     assert re.search(r"^rasa: domain, NLU, rules and stories OK, 0 warnings", clean_run.out, re.M)
     assert "validate: OK" in clean_run.out
 
@@ -289,6 +289,20 @@ SETTINGS_BREAKAGES = [
         "limits.handoffs_per_client_per_hour: must be a whole number of at least 1, got 0",
         id="handoff-limits",
     ),
+    pytest.param(
+        "data/topics.yml",
+        ('goal: "Find out where {order} is"', 'goal: "Find out where {ordr} is"'),
+        "Find out where",
+        "topics.order_status.goal: unknown placeholder {ordr} (known: {order}, {about_order},",
+        id="topic-placeholder",
+    ),
+    pytest.param(
+        "data/topics.yml",
+        ("  vip:\n    handed_over:", "  vipp:\n    handed_over:"),
+        "^  vipp:",
+        "reasons.vipp: unknown reason code (known: ",
+        id="topic-reason",
+    ),
 ]
 
 
@@ -302,6 +316,17 @@ def test_a_broken_settings_file_fails_naming_file_line_and_key(
 
     assert result.code == 1
     assert f"{file}:{line_of(project / file, where)}: {message}" in result.out
+
+
+def test_an_intent_without_a_topic_fails_before_an_agent_reads_could_not_tell(project: Path) -> None:
+    topics = project / "data/topics.yml"
+    edit(topics, "without_topic: [greet, ", "without_topic: [")
+
+    result = run("--root", str(project), "--only", "settings")
+
+    assert result.code == 1
+    where = f"data/topics.yml:{line_of(topics, '^topics:')}: topics.greet: intent 'greet' of domain.yml has no topic"
+    assert where in result.out and "could not tell what the customer needs" in result.out
 
 
 def test_a_risk_without_its_own_handoff_words_fails(project: Path) -> None:
