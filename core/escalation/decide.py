@@ -7,6 +7,7 @@ topics, the details of an `assist` intent, then failed attempts at the limit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from core.escalation.failures import answered_topic, earlier_weights, failure_weight, is_failing, is_unsure, pending_failures
@@ -139,7 +140,7 @@ def risk_record(risk: Risk, signal: Mapping[str, Any]) -> Dict[str, Any]:
 def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     """The escalation for this turn, or None when the bot should carry on. First match wins."""
     tier = rules.tiers.get(turn.tier or "")
-    limit = tier.failed_attempt_limit if tier else rules.failed_attempt_limit
+    limit = rules.failed_attempt_limit_for(turn.tier)
     if not turn.at_user_message:
         if turn.failure_recorded_this_turn:
             # The actions' count, plus what the conversation showed that no action recorded.
@@ -205,3 +206,21 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         if failures >= limit:
             return _decision(rules, "repeated_failure", turn, str(failures), failed_attempts=failures)
     return None
+
+
+def hands_off_at_next_failure(rules: Rules, turn: Turn) -> bool:
+    """Whether one more failed attempt, recorded now by an action, brings in a person (repeated_failure).
+
+    The policy records the answer before every action (the ``handoff_at_next_failure`` slot), so the
+    action that records the failure knows to stay silent rather than apologise just before the handoff:
+    the tier and its limit are read, and the count checked, here only.
+    """
+    after = replace(
+        turn,
+        at_user_message=False,
+        failed_attempts=turn.failed_attempts + 1,
+        failure_recorded_this_turn=True,
+        recorded_this_turn=turn.recorded_this_turn + 1,
+    )
+    decision = decide(rules, after)
+    return decision is not None and decision.reason == "repeated_failure"

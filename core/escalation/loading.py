@@ -17,7 +17,6 @@ from core.escalation.risk_catalogue import PRIORITIES, Catalogue, parse_catalogu
 from core.escalation.rules import (
     AUTOMATION,
     BASE_REASONS,
-    DEFAULT_QUEUES,
     RISKS,
     EscalationRulesError,
     FailureCounts,
@@ -72,7 +71,7 @@ def parse_rules(
         if not isinstance(embedded, dict):
             raise r.fail("risk_catalogue", "must name the risk catalogue file (data/risks.yml), read by load_rules")
         catalogue = parse_catalogue(embedded, known_intents, f"{path} (risk_catalogue)")
-    queues = tuple(catalogue.teams) or DEFAULT_QUEUES
+    queues = tuple(catalogue.teams)
     reason_codes = (*BASE_REASONS, *sorted({risk.reason for risk in catalogue.risks} - set(BASE_REASONS)))
 
     defaults = _intent_rule(r, r.get(data, "defaults", ""), "defaults", None, reason_codes, queues)

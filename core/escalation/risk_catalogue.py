@@ -23,6 +23,9 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set,
 from core.escalation.rules_file import Reader
 
 PRIORITIES = ("P1", "P2", "P3")
+# The team of a handoff that carries no decision of the escalation policy (a designer's rule or story
+# ran action_handoff): the catalogue must declare it, so that queue always exists.
+FALLBACK_TEAM = "general"
 # What policies/risk_detector.py adds to a message's parse data, and the escalation policy reads.
 RISKS_KEY = "risks"
 UNINTELLIGIBLE_KEY = "unintelligible"
@@ -113,6 +116,8 @@ def parse_catalogue(raw: Any, known_intents: Optional[Set[str]], path: str = "da
         if not isinstance(name, str) or not NAME.match(name):
             raise r.fail(f"teams.{name}", "a team name is lower-case letters, digits and _")
         teams[name] = r.text(description, f"teams.{name}")
+    if FALLBACK_TEAM not in teams:
+        raise r.fail("teams", f"must declare the team {FALLBACK_TEAM!r}: a handoff without an escalation decision goes there")
     risks = []
     for i, item in enumerate(r.sequence(r.get(data, "risks", ""), "risks")):
         risks.append(_risk(r, item, f"risks[{i}]", teams, known_intents))

@@ -2,8 +2,9 @@
 
 Public API (the handoff action, the store and the connectors code against it):
 
-- :func:`build_packet` (tracker, rules, *, handoff_id, now, pseudonym_key,
-  queue_position=None, expected_wait_minutes=None) -> dict: pure and deterministic;
+- :func:`build_packet` (tracker, *, handoff_id, now, pseudonym_key,
+  queue_position=None, expected_wait_minutes=None) -> dict: pure and deterministic; why the
+  handoff happened comes from the escalation policy's recorded decision (core/escalation/record.py);
 - :func:`validate_packet` (packet): raises :class:`PacketError` naming the JSON path and reason;
 - :func:`render_text` (packet) -> str: the short note an agent reads;
 - :func:`redact` (text) -> str and :func:`pseudonym` (sender_id, key) -> ``cus_<16 hex>``;
