@@ -26,8 +26,6 @@ BASE_REASONS = (
     "vip",
     "policy_boundary",
 )
-RISKS = ("low", "medium", "high")
-AUTOMATION = ("automate", "assist", "human")
 HUMAN_REQUEST_INTENT = "request_human"
 # After an `assist` intent, these replies are not "the details": the customer is
 # reading the answer (more, solved, thanks) or the failure count handles it.
