@@ -166,10 +166,10 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     rule = rules.for_intent(turn.intent)
     if rule.automation == "human" and turn.confidence >= rule.min_confidence:
         # An intent that is a risk of the catalogue (account takeover is security): the agent sees it as one.
-        risk = next((r for r in rules.catalogue.risks if r.name == rule.reason or turn.intent in r.intents), None)
-        record = risk_record(risk, {"evidence": words or turn.text, "matched_by": "intent"}) if risk else None
+        as_risk = next((r for r in rules.catalogue.risks if r.name == rule.reason or turn.intent in r.intents), None)
+        record = risk_record(as_risk, {"evidence": words or turn.text, "matched_by": "intent"}) if as_risk else None
         detail = f'"{record["evidence"]}"' if record else (turn.intent or "").replace("_", " ")
-        return _decision(rules, rule.reason, turn, detail, queue=rule.queue, risk=record)
+        return _decision(rules, rule.handoff_reason, turn, detail, queue=rule.queue, risk=record)
 
     # Unsure, and one of the likely readings is high-risk: a person, not a guess.
     risky = _risky_reading(rules, turn)
@@ -195,7 +195,7 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     if assisted is not None:
         assist = rules.for_intent(assisted)
         details = Turn(**{**turn.__dict__, "intent": assisted})
-        return _decision(rules, assist.reason, details, "", queue=assist.queue)
+        return _decision(rules, assist.handoff_reason, details, "", queue=assist.queue)
 
     # A failed attempt the conversation shows (the answer was rejected, the problem
     # came back, a clarification got nowhere): at the limit, a person takes over now.

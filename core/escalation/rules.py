@@ -68,6 +68,13 @@ class IntentRule:
     reason: Optional[str] = None
     queue: Optional[str] = None
 
+    @property
+    def handoff_reason(self) -> str:
+        """The reason code of an `assist` or `human` intent's handoff, which the loader requires."""
+        if self.reason is None:
+            raise EscalationRulesError("escalation rules", "reason", f"automation '{self.automation}' needs a reason code")
+        return self.reason
+
 
 @dataclass(frozen=True)
 class Tier:

@@ -26,7 +26,7 @@ with the decision.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from rasa_sdk import Tracker
@@ -151,7 +151,7 @@ def _customer(tracker: Tracker, conversation: Conversation, pseudonym_key: str, 
     }
 
 
-def _is_code(value: Any) -> bool:
+def _is_code(value: Any) -> TypeGuard[str]:
     """A reason code or team name as the catalogue allows them (and the packet schema)."""
     return isinstance(value, str) and NAME.match(value) is not None
 
@@ -218,7 +218,7 @@ def _entities(conversation: Conversation, secrets: Secrets) -> List[Dict[str, st
 
 
 def _slots(slots: Dict[str, Any], secrets: Secrets) -> Dict[str, Any]:
-    empty = (None, "", [], {})
+    empty: Tuple[Any, ...] = (None, "", [], {})
     kept = {name: slots[name] for name in sorted(slots) if name not in BOOKKEEPING_SLOTS and slots[name] not in empty}
     return _clean(kept, secrets)
 
