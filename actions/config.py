@@ -2,8 +2,6 @@
 
 Environment variables (all optional):
 
-- ``TANDEM_ESCALATION_RULES``: the escalation rules (default
-  ``data/escalation.yml``), for the failed-attempt limits per customer tier.
 - ``TANDEM_KB_URL``: SQLAlchemy URL of the knowledge-base store (default: a
   SQLite file, ``var/kb.db``; PostgreSQL in production).
 - ``TANDEM_KB_SETTINGS``: retrieval thresholds file (default ``data/knowledge.yml``).
@@ -12,7 +10,7 @@ Environment variables (all optional):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -30,18 +28,6 @@ class ConfigError(ValueError):
 
 def default_kb_url() -> str:
     return f"sqlite:///{ROOT / 'var' / 'kb.db'}"
-
-
-def load_escalation_rules(path: Path):
-    """The designers' escalation rules, validated against the domain's intents."""
-    from actions.knowledge.articles import known_intents
-    from core.escalation.loading import load_rules
-    from core.escalation.rules import EscalationRulesError
-
-    try:
-        return load_rules(path, known_intents(ROOT / "domain.yml"))
-    except EscalationRulesError as error:
-        raise ConfigError(str(error)) from None
 
 
 def load_thresholds(path: Path) -> Thresholds:
@@ -72,32 +58,25 @@ def load_thresholds(path: Path) -> Thresholds:
 
 @dataclass(frozen=True)
 class ActionSettings:
-    failed_attempt_limit: int = 2
+    """What the action server reads itself. Not the escalation rules: the escalation policy decides
+    with the rules saved in its model and records what the actions need in the tracker
+    (core/escalation/record.py), so no edit of data/escalation.yml after training can make them disagree."""
+
     kb_url: str = ""
     kb_thresholds: Thresholds = Thresholds()
-    tier_failed_attempt_limits: Mapping[str, int] = field(default_factory=dict)
-
-    def failed_attempt_limit_for(self, tier: Optional[str]) -> int:
-        return self.tier_failed_attempt_limits.get(tier or "", self.failed_attempt_limit)
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> ActionSettings:
         env = os.environ if env is None else env
-        rules = load_escalation_rules(Path(env.get("TANDEM_ESCALATION_RULES") or ROOT / "data" / "escalation.yml"))
         thresholds_file = Path(env.get("TANDEM_KB_SETTINGS") or ROOT / "data" / "knowledge.yml")
         return cls(
-            failed_attempt_limit=rules.failed_attempt_limit,
-            tier_failed_attempt_limits={name: tier.failed_attempt_limit for name, tier in rules.tiers.items()},
             kb_url=env.get("TANDEM_KB_URL") or default_kb_url(),
             kb_thresholds=load_thresholds(thresholds_file),
         )
 
     def __repr__(self) -> str:
         # The store URL may carry a password.
-        return (
-            f"ActionSettings(failed_attempt_limit={self.failed_attempt_limit}, kb_url='***', "
-            f"kb_thresholds={self.kb_thresholds})"
-        )
+        return f"ActionSettings(kb_url='***', kb_thresholds={self.kb_thresholds})"
 
 
 @lru_cache(maxsize=1)

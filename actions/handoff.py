@@ -1,9 +1,12 @@
 """Hand the conversation to a person, with everything they need, and take it back.
 
-The escalation policy (policies/escalation.py) decides and sets ``handoff_reason``,
-``handoff_priority``, ``queue`` and ``handoff_explanation`` before ``action_handoff``
-runs. A handoff that reaches this action some other way (a designer's rule or
-story) is a customer request.
+The escalation policy (policies/escalation.py) decides, and records its decision in the
+slot ``handoff_decision`` (core/escalation/record.py) with ``handoff_reason``,
+``handoff_priority``, ``queue`` and ``handoff_explanation``, before ``action_handoff``
+runs. This action works from that record alone and never reads the escalation rules,
+so what it queues agrees with the decision even after data/escalation.yml was edited
+without retraining. A handoff that reaches this action without a decision (a
+designer's rule or story) is a customer request, to the team the customer picked.
 
 ``action_handoff`` builds the handoff packet (core/packet/), stores the handoff
 and its delivery in one transaction (core/handoff/store.py: the Rasa server's
@@ -24,12 +27,10 @@ The domain must hold ``utter_handoff`` (and optionally ``utter_handoff_<reason>`
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, EventType, SlotSet
@@ -38,8 +39,9 @@ from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.attempts import reset_failures
-from actions.config import ROOT, load_escalation_rules
 from core import clock
+from core.escalation.record import DECISION_SLOT
+from core.escalation.risk_catalogue import FALLBACK_TEAM
 from core.handoff.model import PRIORITY_ORDER
 from core.handoff.settings import settings as handoff_settings
 from core.handoff.store import HandoffStore
@@ -53,25 +55,21 @@ DEFAULT_REASON = "customer_request"
 SATISFACTION_VALUES = ("good", "okay", "bad")
 
 
-def decided_this_turn(tracker: Tracker) -> bool:
-    """Whether the policy set handoff_reason after the customer's latest message."""
+def decision_this_turn(tracker: Tracker) -> Optional[Mapping[str, Any]]:
+    """The decision the escalation policy recorded after the customer's latest message, if any."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            return False
-        if event.get("event") == "slot" and event.get("name") == "handoff_reason":
-            return True
-    return False
+            return None
+        if event.get("event") == "slot" and event.get("name") == DECISION_SLOT:
+            value = event.get("value")
+            return value if isinstance(value, dict) and value.get("reason") else None
+    return None
 
 
 @lru_cache(maxsize=1)
 def handoff_store():
     """The handoff store shared with the Rasa server (created on first use, never at import)."""
     return HandoffStore(handoff_settings().store_url)
-
-
-@lru_cache(maxsize=1)
-def escalation_rules():
-    return load_escalation_rules(Path(os.environ.get("TANDEM_ESCALATION_RULES") or ROOT / "data" / "escalation.yml"))
 
 
 def position_if_queued(store: Any, priority: str) -> int:
@@ -86,14 +84,14 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         events: List[EventType] = []
-        reason = tracker.get_slot("handoff_reason") if decided_this_turn(tracker) else None
-        if not reason:
-            reason = DEFAULT_REASON
-            queue = next(tracker.get_latest_entity_values("queue"), None) or "general"
-            events = [SlotSet("handoff_reason", reason), SlotSet("queue", queue)]
-            tracker.slots.update(
-                {"handoff_reason": reason, "queue": queue, "handoff_priority": None, "handoff_explanation": None}
-            )
+        decision = decision_this_turn(tracker)
+        if decision is None:
+            # The packet checks the team's form; the policy, when it decides, checks it is one of the catalogue's.
+            queue = next(tracker.get_latest_entity_values("queue"), None) or FALLBACK_TEAM
+            decision = {"reason": DEFAULT_REASON, "queue": queue}
+            events = [SlotSet("handoff_reason", DEFAULT_REASON), SlotSet("queue", queue)]
+        tracker.slots[DECISION_SLOT] = decision  # what the packet is built from
+        reason = str(decision["reason"])
 
         config = handoff_settings()
         store = handoff_store()
@@ -105,7 +103,7 @@ class ActionHandoff(Action):
                 logger.warning("handoff: conversation %s is over its handoff limit", tracker.sender_id)
                 dispatcher.utter_message(response="utter_handoff_limit")
                 return events
-            position = position_if_queued(store, tracker.get_slot("handoff_priority") or "P3")
+            position = position_if_queued(store, str(decision.get("priority") or "P3"))
             wait = estimate(
                 config.hours,
                 config.waiting,
@@ -135,7 +133,6 @@ class ActionHandoff(Action):
         handoff_id = uuid.uuid4().hex
         packet: Dict[str, Any] = build_packet(
             tracker,
-            escalation_rules(),
             handoff_id=handoff_id,
             now=now,
             pseudonym_key=config.pseudonym_key,

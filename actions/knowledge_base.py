@@ -166,10 +166,10 @@ class ActionAnswerFromKnowledgeBase(Action):
             intent_confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
             entities=entities,
         )
-        if result.outcome is Outcome.CONFIDENT:
+        if result.outcome is Outcome.CONFIDENT and result.best is not None:  # a confident search has its best article
             return serve(dispatcher, tracker, kb, result.best)
         if result.outcome is Outcome.AMBIGUOUS:
-            buttons = [
+            buttons: List[Dict[str, Any]] = [
                 {"title": article.title, "payload": f'/{intent}{{"article_id":"{article.id}"}}'}
                 for article in index.choices(result)
             ]

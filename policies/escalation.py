@@ -12,9 +12,15 @@ When it escalates, the policy predicts ``action_handoff`` with confidence 1
 ``handoff_reason``, ``handoff_priority``, ``queue`` and ``handoff_explanation``
 before the action runs; for a risk of the catalogue (data/risks.yml) also
 ``handoff_risk``: the risk, its team, why, and the customer's sentence that
-showed it (found by policies/risk_detector.py in the NLU pipeline). Prediction
-is pure: regular expressions, a VADER lexicon lookup and arithmetic on the
-(sliced) tracker; no I/O.
+showed it (found by policies/risk_detector.py in the NLU pipeline). With them,
+``handoff_decision``: the whole decision with the customer's tier, the failed
+attempts and their limit, the customer's urgent sentences and the rules'
+fingerprint (core/escalation/record.py), from which the action server builds the
+packet without reading the rules. Before every other action it records in
+``handoff_at_next_failure`` whether one more failed attempt would hand off, so
+the action that records one knows to stay silent. Prediction is pure: regular
+expressions, a VADER lexicon lookup and arithmetic on the (sliced) tracker; no
+I/O. Only at a handoff does it read the whole conversation (the urgent sentences).
 """
 
 from __future__ import annotations
@@ -32,19 +38,31 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk import Tracker as ActionServerTracker
 
-from core.escalation.decide import decide
+from core.escalation.decide import decide, hands_off_at_next_failure
 from core.escalation.loading import load_rules, parse_rules
+from core.escalation.record import DECISION_SLOT, NEXT_FAILURE_SLOT, decision_record
 from core.escalation.risk_catalogue import RISKS_KEY, UNINTELLIGIBLE_KEY
 from core.escalation.rules import FALLBACK_INTENT, Rules
-from core.escalation.signals import sentiment
+from core.escalation.signals import sentiment, urgent_sentences
 from core.escalation.turn import Decision, Exchange, Turn
+from core.packet.conversation import read_conversation
 
 HANDOFF_ACTION = "action_handoff"
 RULES_FILE = "rules.json"
 # Actions that count a failed attempt; after them the policy checks the limit.
 FAILURE_ACTIONS = {"action_not_helpful", "action_clarify", "action_answer_from_kb"}
-REQUIRED_SLOTS = ("handoff_reason", "handoff_priority", "queue", "handoff_explanation", "failed_attempts", "handoff_risk")
+REQUIRED_SLOTS = (
+    "handoff_reason",
+    "handoff_priority",
+    "queue",
+    "handoff_explanation",
+    "failed_attempts",
+    "handoff_risk",
+    DECISION_SLOT,
+    NEXT_FAILURE_SLOT,
+)
 # Customer messages before the latest that the decision looks at: failed attempts
 # "in a row" and "right after an answer" need a few, and a bound keeps the cost
 # flat however long the conversation gets.
@@ -108,14 +126,34 @@ class EscalationPolicy(Policy):
         probabilities = self._default_predictions(domain)
         if self.rules is None or tracker.latest_action_name == HANDOFF_ACTION:
             return self._prediction(probabilities)
-        decision = decide(self.rules, turn_of(tracker))
+        turn = turn_of(tracker)
+        decision = decide(self.rules, turn)
         if decision is None:
-            return self._prediction(probabilities)
+            # Whichever policy wins, the action that may run next learns whether a failure hands off.
+            at_next_failure = hands_off_at_next_failure(self.rules, turn)
+            unchanged = bool(tracker.get_slot(NEXT_FAILURE_SLOT)) == at_next_failure
+            return self._prediction(probabilities, events=[] if unchanged else [SlotSet(NEXT_FAILURE_SLOT, at_next_failure)])
         probabilities[domain.index_for_action(HANDOFF_ACTION)] = 1.0
-        return self._prediction(probabilities, optional_events=decision_events(decision))
+        record = decision_record(
+            decision,
+            tier=turn.tier,
+            failed_attempts=decision.failed_attempts if decision.failed_attempts is not None else turn.failed_attempts,
+            failed_attempt_limit=self.rules.failed_attempt_limit_for(turn.tier),
+            urgent_words=urgent_sentences(self.rules, customer_texts(tracker)),
+            rules_fingerprint=self.rules.fingerprint,
+        )
+        return self._prediction(probabilities, optional_events=decision_events(decision, record))
 
 
-def decision_events(decision: Decision) -> List[SlotSet]:
+def customer_texts(tracker: DialogueStateTracker) -> List[str]:
+    """The customer's typed messages as the action server reads the conversation (core/packet/conversation.py),
+    so the urgent sentences the decision records are those of the conversation the packet shows."""
+    events = [event.as_dict() for event in tracker.events]
+    conversation = read_conversation(ActionServerTracker.from_dict({"sender_id": tracker.sender_id, "events": events}))
+    return [turn.text for turn in conversation.typed_turns()]
+
+
+def decision_events(decision: Decision, record: Dict[str, Any]) -> List[SlotSet]:
     events = [
         SlotSet("handoff_reason", decision.reason),
         SlotSet("handoff_priority", decision.priority),
@@ -124,6 +162,7 @@ def decision_events(decision: Decision) -> List[SlotSet]:
     ]
     # Every handoff sets it, so a risk of an earlier handoff never shows on a later one.
     events.append(SlotSet("handoff_risk", dict(decision.risk) if decision.risk else None))
+    events.append(SlotSet(DECISION_SLOT, record))
     if decision.failed_attempts is not None:
         # Failed attempts the conversation showed but no action recorded: the slot says the count that led here.
         events.append(SlotSet("failed_attempts", float(decision.failed_attempts)))

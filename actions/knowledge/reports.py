@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Sequence
 
 from actions.knowledge.articles import REVIEW_WARNING_DAYS, ArticleProblem
 
@@ -89,7 +90,7 @@ def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _table_section(title: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def _table_section(title: str, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
     if not rows:
         return f"## {title}\n\nNone."
     lines = [f"## {title} ({len(rows)})", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

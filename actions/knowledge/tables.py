@@ -5,10 +5,13 @@ Times are stored as naive UTC so SQLite and PostgreSQL agree.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import CheckConstraint, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+# SQLAlchemy 1.4 ships without types: the declarative base is Any to the type checker.
+Base: Any = declarative_base()
 
 
 class ArticleRow(Base):

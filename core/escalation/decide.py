@@ -7,6 +7,7 @@ topics, the details of an `assist` intent, then failed attempts at the limit.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from core.escalation.failures import answered_topic, earlier_weights, failure_weight, is_failing, is_unsure, pending_failures
@@ -143,7 +144,7 @@ def risk_record(risk: Risk, signal: Mapping[str, Any]) -> Dict[str, Any]:
 def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     """The escalation for this turn, or None when the bot should carry on. First match wins."""
     tier = rules.tiers.get(turn.tier or "")
-    limit = tier.failed_attempt_limit if tier else rules.failed_attempt_limit
+    limit = rules.failed_attempt_limit_for(turn.tier)
     if not turn.at_user_message:
         if turn.failure_recorded_this_turn:
             # The actions' count, plus what the conversation showed that no action recorded.
@@ -169,10 +170,10 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     rule = rules.for_intent(turn.intent)
     if rule.automation == "human" and turn.confidence >= rule.min_confidence:
         # An intent that is a risk of the catalogue (account takeover is security): the agent sees it as one.
-        risk = next((r for r in rules.catalogue.risks if r.name == rule.reason or turn.intent in r.intents), None)
-        record = risk_record(risk, {"evidence": words or turn.text, "matched_by": "intent"}) if risk else None
+        as_risk = next((r for r in rules.catalogue.risks if r.name == rule.reason or turn.intent in r.intents), None)
+        record = risk_record(as_risk, {"evidence": words or turn.text, "matched_by": "intent"}) if as_risk else None
         detail = f'"{record["evidence"]}"' if record else (turn.intent or "").replace("_", " ")
-        return _decision(rules, rule.reason, turn, detail, queue=rule.queue, risk=record)
+        return _decision(rules, rule.handoff_reason, turn, detail, queue=rule.queue, risk=record)
 
     # Unsure, and one of the likely readings is high-risk: a person, not a guess.
     risky = _risky_reading(rules, turn)
@@ -198,7 +199,7 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     if assisted is not None:
         assist = rules.for_intent(assisted)
         details = Turn(**{**turn.__dict__, "intent": assisted})
-        return _decision(rules, assist.reason, details, "", queue=assist.queue)
+        return _decision(rules, assist.handoff_reason, details, "", queue=assist.queue)
 
     # A failed attempt the conversation shows (the answer was rejected, the problem
     # came back, a clarification got nowhere): at the limit, a person takes over now.
@@ -209,3 +210,21 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         if failures >= limit:
             return _decision(rules, "repeated_failure", turn, str(failures), failed_attempts=failures)
     return None
+
+
+def hands_off_at_next_failure(rules: Rules, turn: Turn) -> bool:
+    """Whether one more failed attempt, recorded now by an action, brings in a person (repeated_failure).
+
+    The policy records the answer before every action (the ``handoff_at_next_failure`` slot), so the
+    action that records the failure knows to stay silent rather than apologise just before the handoff:
+    the tier and its limit are read, and the count checked, here only.
+    """
+    after = replace(
+        turn,
+        at_user_message=False,
+        failed_attempts=turn.failed_attempts + 1,
+        failure_recorded_this_turn=True,
+        recorded_this_turn=turn.recorded_this_turn + 1,
+    )
+    decision = decide(rules, after)
+    return decision is not None and decision.reason == "repeated_failure"

@@ -11,7 +11,8 @@ shows), ``gentle`` (the customer may be in a hard situation), and ``intents``
 whose training examples belong to this risk (the detector does not count them
 as ordinary messages).
 
-Parsing is pure; errors name the file, the key path and the reason.
+Parsing is pure; the file's shape is checked against ``risks.schema.json`` (core/escalation/rules_file.py),
+the rest here; errors name the file, the key path and the reason.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from core.escalation.rules_file import Reader
+from core.escalation.rules_file import RulesFileError, check, one_of, regex
 
 PRIORITIES = ("P1", "P2", "P3")
+# The team of a handoff that carries no decision of the escalation policy (a designer's rule or story
+# ran action_handoff): the catalogue must declare it, so that queue always exists.
+FALLBACK_TEAM = "general"
 # What policies/risk_detector.py adds to a message's parse data, and the escalation policy reads.
 RISKS_KEY = "risks"
 UNINTELLIGIBLE_KEY = "unintelligible"
@@ -99,94 +103,54 @@ class Catalogue:
 
 
 def parse_catalogue(raw: Any, known_intents: Optional[Set[str]], path: str = "data/risks.yml") -> Catalogue:
-    """The validated catalogue; ``known_intents`` None skips the intent check (a model checked them at training)."""
-    r = Reader(path)
-    data = r.mapping(raw, "(top level)")
-    r.only(data, {"version", "matching", "teams", "risks"}, "")
-    if data.get("version") != 1:
-        raise r.fail("version", f"must be 1 (got {data.get('version')!r})")
-    m = r.mapping(r.get(data, "matching", ""), "matching")
-    r.only(m, {"min_confidence"}, "matching")
-    matching = Matching(r.number(r.get(m, "min_confidence", "matching"), "matching.min_confidence", 0.0, 1.0))
-    teams: Dict[str, str] = {}
-    for name, description in r.mapping(r.get(data, "teams", ""), "teams").items():
-        if not isinstance(name, str) or not NAME.match(name):
-            raise r.fail(f"teams.{name}", "a team name is lower-case letters, digits and _")
-        teams[name] = r.text(description, f"teams.{name}")
-    risks = []
-    for i, item in enumerate(r.sequence(r.get(data, "risks", ""), "risks")):
-        risks.append(_risk(r, item, f"risks[{i}]", teams, known_intents))
+    """The validated catalogue; ``known_intents`` None skips the intent check (a model checked them at training).
+    Its shape is checked against ``risks.schema.json`` (core/escalation/rules_file.py); the rest here."""
+    check(raw, "risks.schema.json", path)
+    teams = {str(name): description.strip() for name, description in raw["teams"].items()}
+    if FALLBACK_TEAM not in teams:
+        raise RulesFileError(
+            path, "teams", f"must declare the team {FALLBACK_TEAM!r}: a handoff without an escalation decision goes there"
+        )
+    risks = tuple(_risk(item, f"risks[{i}]", tuple(teams), known_intents, path) for i, item in enumerate(raw["risks"]))
     names = [risk.name for risk in risks]
     duplicate = next((n for n in names if names.count(n) > 1), None)
     if duplicate:
-        raise r.fail("risks", f"the risk {duplicate!r} is listed twice")
-    return Catalogue(matching, teams, tuple(risks), source=data)
+        raise RulesFileError(path, "risks", f"the risk {duplicate!r} is listed twice")
+    return Catalogue(Matching(float(raw["matching"]["min_confidence"])), teams, risks, source=raw)
 
 
-def _risk(r: Reader, item: Any, key: str, teams: Mapping[str, str], known_intents: Optional[Set[str]]) -> Risk:
-    item = r.mapping(item, key)
-    r.only(
-        item,
-        {
-            "name",
-            "reason",
-            "priority",
-            "team",
-            "why",
-            "keywords",
-            "examples",
-            "not_examples",
-            "intents",
-            "tiers",
-            "respond_within_days",
-            "statutory_note",
-            "gentle",
-        },
-        key,
-    )
-    name = r.text(r.get(item, "name", key), f"{key}.name")
-    if not NAME.match(name):
-        raise r.fail(f"{key}.name", f"a risk name is a reason code: lower-case letters, digits and _ (got {name!r})")
-    reason = r.text(item.get("reason", name), f"{key}.reason")
-    keywords = tuple(
-        r.pattern(p, f"{key}.keywords[{j}]") for j, p in enumerate(r.sequence(item.get("keywords", []), f"{key}.keywords"))
-    )
-    examples = tuple(
-        r.text(e, f"{key}.examples[{j}]") for j, e in enumerate(r.sequence(item.get("examples", []), f"{key}.examples"))
-    )
-    not_examples = tuple(
-        r.text(e, f"{key}.not_examples[{j}]")
-        for j, e in enumerate(r.sequence(item.get("not_examples", []), f"{key}.not_examples"))
-    )
-    if not keywords and not examples:
-        raise r.fail(key, f"the risk {name!r} needs keywords, examples or both, or it can never be detected")
-    intents = _names(r, item.get("intents", []), f"{key}.intents")
+def _risk(item: Mapping[str, Any], key: str, teams: Sequence[str], known_intents: Optional[Set[str]], path: str) -> Risk:
+    name = item["name"]
+    if not item.get("keywords") and not item.get("examples"):
+        raise RulesFileError(path, key, f"the risk {name!r} needs keywords, examples or both, or it can never be detected")
+    intents = _names(item.get("intents", []))
     unknown = sorted(intents - known_intents) if known_intents is not None else []
     if unknown:
-        raise r.fail(f"{key}.intents", f"unknown intent {unknown[0]!r}: not in domain.yml")
-    days = item.get("respond_within_days")
-    note = item.get("statutory_note")
+        raise RulesFileError(path, f"{key}.intents", f"unknown intent {unknown[0]!r}: not in domain.yml")
+    days, note = item.get("respond_within_days"), item.get("statutory_note")
     if (days is None) != (note is None):
-        raise r.fail(key, "respond_within_days and statutory_note go together: the packet shows the deadline with its reason")
+        raise RulesFileError(
+            path, key, "respond_within_days and statutory_note go together: the packet shows the deadline with its reason"
+        )
     return Risk(
         name=name,
-        reason=reason,
-        priority=r.choice(r.get(item, "priority", key), f"{key}.priority", PRIORITIES),
-        team=r.choice(r.get(item, "team", key), f"{key}.team", tuple(teams)),
-        why=r.text(r.get(item, "why", key), f"{key}.why"),
-        keywords=keywords,
-        examples=examples,
-        not_examples=not_examples,
+        reason=item.get("reason", name).strip(),
+        priority=item["priority"],
+        team=one_of(item["team"], teams, path, f"{key}.team"),
+        why=item["why"].strip(),
+        keywords=tuple(regex(p, path, f"{key}.keywords[{j}]") for j, p in enumerate(item.get("keywords", []))),
+        examples=tuple(e.strip() for e in item.get("examples", [])),
+        not_examples=tuple(e.strip() for e in item.get("not_examples", [])),
         intents=intents,
-        tiers=_names(r, item.get("tiers", []), f"{key}.tiers"),
-        respond_within_days=None if days is None else r.integer(days, f"{key}.respond_within_days", 1, 365),
-        statutory_note=None if note is None else r.text(note, f"{key}.statutory_note"),
-        gentle=r.boolean(item.get("gentle", False), f"{key}.gentle"),
+        tiers=_names(item.get("tiers", [])),
+        respond_within_days=days,
+        statutory_note=None if note is None else note.strip(),
+        gentle=item.get("gentle", False),
     )
 
 
-def _names(r: Reader, value: Any, key: str) -> FrozenSet[str]:
-    return frozenset(r.text(v, f"{key}[{j}]").lower() for j, v in enumerate(r.sequence(value, key)))
+def _names(values: Sequence[str]) -> FrozenSet[str]:
+    return frozenset(v.strip().lower() for v in values)
 
 
 def sentences_of(text: str, limit: int = 6) -> Sequence[str]:

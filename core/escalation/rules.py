@@ -1,14 +1,17 @@
 """The escalation rules (data/escalation.yml) as typed values, and the names the decision shares with its readers.
 
-Built by :mod:`core.escalation.loading`; read by the decision
-(:mod:`core.escalation.decide`), the handoff packet and the action server's
-failed-attempt limits.
+Built by :mod:`core.escalation.loading`; read by the decision (:mod:`core.escalation.decide`)
+in the escalation policy only: the action server works from the decision the policy records
+(:mod:`core.escalation.record`), never from the rules.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Mapping, Optional, Tuple
 
 from core.escalation.risk_catalogue import Catalogue
@@ -23,10 +26,6 @@ BASE_REASONS = (
     "vip",
     "policy_boundary",
 )
-# The teams when no catalogue names them (rules written before the catalogue).
-DEFAULT_QUEUES = ("billing", "security", "orders", "technical", "general")
-RISKS = ("low", "medium", "high")
-AUTOMATION = ("automate", "assist", "human")
 HUMAN_REQUEST_INTENT = "request_human"
 # After an `assist` intent, these replies are not "the details": the customer is
 # reading the answer (more, solved, thanks) or the failure count handles it.
@@ -68,6 +67,13 @@ class IntentRule:
     automation: str
     reason: Optional[str] = None
     queue: Optional[str] = None
+
+    @property
+    def handoff_reason(self) -> str:
+        """The reason code of an `assist` or `human` intent's handoff, which the loader requires."""
+        if self.reason is None:
+            raise EscalationRulesError("escalation rules", "reason", f"automation '{self.automation}' needs a reason code")
+        return self.reason
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,17 @@ class Rules:
     def for_intent(self, intent: Optional[str]) -> IntentRule:
         return self.intents.get(intent or "", self.defaults)
 
+    def failed_attempt_limit_for(self, tier: Optional[str]) -> int:
+        """Failed attempts before a person takes over: the customer tier's limit, else the rules' own."""
+        own = self.tiers.get(tier or "")
+        return own.failed_attempt_limit if own is not None else self.failed_attempt_limit
+
     @property
     def queues(self) -> Tuple[str, ...]:
-        return tuple(self.catalogue.teams) or DEFAULT_QUEUES
+        """The teams of the risk catalogue (data/risks.yml): a handoff's queue is one of them."""
+        return tuple(self.catalogue.teams)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 of the rules as a model saves them: which rules a recorded decision was taken with."""
+        return hashlib.sha256(json.dumps(self.source, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

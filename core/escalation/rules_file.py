@@ -1,17 +1,37 @@
-"""Reading a designers' YAML file with errors that name the file, the key path and the reason.
+"""Reading a designers' YAML file, checked against its JSON Schema, with errors that name the file, the key path and the reason.
 
 ``data/escalation.yml: intents.refund_request.automation: must be one of automate,
 assist, human (got 'auto')``. Training fails on such an error, so a broken file
-never reaches customers.
+never reaches customers; ``make validate`` adds the line (scripts/validation/).
+
+The schemas (``escalation.schema.json``, ``risks.schema.json`` beside this module)
+say what a file may hold; jsonschema checks them, and :func:`check` turns its first
+error into today's wording: the key path (``risks[3].keywords[0]``) and a reason
+made from the schema (the range of a number, the choices of an enum, a subschema's
+own ``message``). What a schema cannot know (intents of the domain, teams of the
+catalogue, valid regular expressions) the loaders check with :func:`one_of` and
+:func:`regex`, raising the same error.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from functools import cache
 from pathlib import Path
-from typing import Any, Mapping, Sequence, Set
+from typing import Any, Iterable, List, Sequence, Tuple, Union
 
 import yaml
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import ValidationError
+
+SCHEMAS = Path(__file__).parent
+# YAML's 2.0 is no whole number, as before the schemas (JSON Schema's "integer" accepts it).
+_STRICT_TYPES = Draft202012Validator.TYPE_CHECKER.redefine(
+    "integer", lambda _, value: isinstance(value, int) and not isinstance(value, bool)
+)
+_Validator = validators.extend(Draft202012Validator, type_checker=_STRICT_TYPES)
+_KINDS = {"number": "a number", "integer": "a whole number"}
 
 
 class RulesFileError(ValueError):
@@ -31,66 +51,70 @@ def read_yaml(path: Path) -> Any:
         raise RulesFileError(shown, "(syntax)", f"is not valid YAML: {error}") from None
 
 
-class Reader:
-    """Typed access to a parsed YAML document; every failure is a RulesFileError naming the key."""
+@cache
+def _validator(schema_file: str) -> Any:
+    schema = json.loads((SCHEMAS / schema_file).read_text(encoding="utf-8"))
+    _Validator.check_schema(schema)
+    return _Validator(schema)
 
-    def __init__(self, path: str) -> None:
-        self.path = path
 
-    def fail(self, key: str, reason: str) -> RulesFileError:
-        return RulesFileError(self.path, key, reason)
+def key_of(parts: Iterable[Union[str, int]]) -> str:
+    """``intents.complaint.reason``, ``risks[3].keywords[0]``."""
+    key = ""
+    for part in parts:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key
 
-    def mapping(self, value: Any, key: str) -> Mapping[str, Any]:
-        if not isinstance(value, dict):
-            raise self.fail(key, f"must be a mapping (got {type(value).__name__})")
-        return value
 
-    def sequence(self, value: Any, key: str) -> Sequence[Any]:
-        if not isinstance(value, list):
-            raise self.fail(key, f"must be a list (got {type(value).__name__})")
-        return value
+def _explained(error: ValidationError) -> Tuple[str, str]:
+    """The key path and the reason of one schema error, in the loaders' own words."""
+    path: List[Union[str, int]] = list(error.absolute_path)
+    schema, value = error.schema, error.instance
+    if error.validator == "required":
+        return key_of([*path, next(n for n in error.validator_value if n not in value)]), "missing key"
+    if error.validator == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        unknown = sorted(str(name) for name in value if name not in allowed)[0]
+        return key_of([*path, unknown]), f"unknown key (expected one of {', '.join(allowed)})"
+    if "propertyNames" in error.relative_schema_path:
+        path.append(value)  # the offending name is the key
+    kind = schema.get("type")
+    if "message" in schema:
+        reason = f"{schema['message']} (got {value!r})"
+    elif error.validator == "enum":
+        reason = f"must be one of {', '.join(map(str, schema['enum']))} (got {value!r})"
+    elif error.validator == "const":
+        reason = f"must be {schema['const']} (got {value!r})"
+    elif kind in _KINDS:
+        reason = f"must be {_KINDS[kind]} from {schema['minimum']} to {schema['maximum']} (got {value!r})"
+    elif kind == "string":
+        reason = f"must be non-empty text (got {value!r})"
+    elif kind == "boolean":
+        reason = f"must be true or false (got {value!r})"
+    elif kind in ("object", "array"):
+        reason = f"must be a {'mapping' if kind == 'object' else 'list'} (got {type(value).__name__})"
+    else:
+        reason = error.message
+    return key_of(path) or "(top level)", reason
 
-    def get(self, data: Mapping[str, Any], name: str, key: str) -> Any:
-        if name not in data:
-            raise self.fail(f"{key}.{name}" if key else name, "missing key")
-        return data[name]
 
-    def text(self, value: Any, key: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be non-empty text (got {value!r})")
-        return value.strip()
+def check(data: Any, schema_file: str, path: str) -> None:
+    """Raise a RulesFileError for the first problem of ``data`` (the shallowest) against the schema."""
+    errors = sorted(_validator(schema_file).iter_errors(data), key=lambda e: (len(e.absolute_path), key_of(e.absolute_path)))
+    if errors:
+        raise RulesFileError(path, *_explained(errors[0]))
 
-    def number(self, value: Any, key: str, low: float, high: float) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            raise self.fail(key, f"must be a number from {low} to {high} (got {value!r})")
-        return float(value)
 
-    def integer(self, value: Any, key: str, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise self.fail(key, f"must be a whole number from {low} to {high} (got {value!r})")
-        return value
+def one_of(value: Any, options: Sequence[str], path: str, key: str) -> str:
+    """``value`` if it is one of ``options`` (teams, reason codes: known only once the files are read)."""
+    if value not in options:
+        raise RulesFileError(path, key, f"must be one of {', '.join(options)} (got {value!r})")
+    return str(value)
 
-    def boolean(self, value: Any, key: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false (got {value!r})")
-        return value
 
-    def choice(self, value: Any, key: str, options: Sequence[str]) -> str:
-        if value not in options:
-            raise self.fail(key, f"must be one of {', '.join(options)} (got {value!r})")
-        return value
-
-    def pattern(self, value: Any, key: str) -> re.Pattern:
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be a non-empty regular expression (got {value!r})")
-        try:
-            return re.compile(value, re.IGNORECASE)
-        except re.error as error:
-            raise self.fail(key, f"is not a valid regular expression: {error}") from None
-
-    def only(self, data: Mapping[str, Any], allowed: Set[str], key: str) -> None:
-        unknown = sorted(set(data) - allowed)
-        if unknown:
-            raise self.fail(
-                f"{key}.{unknown[0]}" if key else unknown[0], f"unknown key (expected one of {', '.join(sorted(allowed))})"
-            )
+def regex(value: str, path: str, key: str) -> re.Pattern:
+    """A designer's regular expression, matched case-insensitively."""
+    try:
+        return re.compile(value, re.IGNORECASE)
+    except re.error as error:
+        raise RulesFileError(path, key, f"is not a valid regular expression: {error}") from None

@@ -2,8 +2,9 @@
 
 Public API (the handoff action, the store and the connectors code against it):
 
-- :func:`build_packet` (tracker, rules, *, handoff_id, now, pseudonym_key,
-  queue_position=None, expected_wait_minutes=None, topics=None) -> dict: pure and deterministic;
+- :func:`build_packet` (tracker, *, handoff_id, now, pseudonym_key,
+  queue_position=None, expected_wait_minutes=None, topics=None) -> dict: pure and deterministic; why the
+  handoff happened comes from the escalation policy's recorded decision (core/escalation/record.py);
 - :func:`load_topics` (path, known_intents=None, known_reasons=None) -> :class:`Topics`: the designers'
   summary sentences per topic and reason (data/topics.yml), or :class:`TopicsError` naming file, key, reason;
 - :func:`validate_packet` (packet): raises :class:`PacketError` naming the JSON path and reason;

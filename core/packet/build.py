@@ -17,21 +17,26 @@ Size: the transcript keeps the latest ``MAX_TRANSCRIPT`` messages (older ones
 are counted in ``transcript_omitted``) and each text is cut at
 ``MAX_MESSAGE_CHARS``, so a long conversation cannot make the packet too big
 for a webhook or a chat note.
+
+Why the handoff happened (reason, priority, queue, risk, urgent sentences) is the escalation
+policy's recorded decision (the ``handoff_decision`` slot, core/escalation/record.py), read here
+defensively and never recomputed: the packet needs no escalation rules, so it cannot disagree
+with the decision.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from rasa_sdk import Tracker
 
-from core.escalation.risk_catalogue import PRIORITIES
-from core.escalation.rules import Rules
+from core.escalation.record import DECISION_SLOT, NEXT_FAILURE_SLOT
+from core.escalation.risk_catalogue import FALLBACK_TEAM, NAME, PRIORITIES
 from core.packet.conversation import BUTTON_ENTITIES, Conversation, read_conversation
 from core.packet.redaction import Secrets, find_secrets, pseudonym, sweep
-from core.packet.signals import sentiment_of, urgent_sentences
+from core.packet.signals import sentiment_of
 from core.packet.steps import steps_tried
 from core.packet.summary import summarize
 from core.packet.topics import Topics
@@ -39,7 +44,9 @@ from core.packet.validate import PACKET_SCHEMA_ID
 
 DEFAULT_REASON = "customer_request"
 DEFAULT_PRIORITY = "P3"
-DEFAULT_QUEUE = "general"
+DEFAULT_QUEUE = FALLBACK_TEAM
+# For the agent, when no decision says more (a designer's rule or story ran the handoff).
+CUSTOMER_REQUEST_EXPLANATION = "Escalated because the customer asked for a person."
 MATCHED_BY = ("keyword", "meaning", "intent")  # policies/risk_detector.py; "intent": an intent that is the risk
 VERDICTS = ("shown", "solved", "not_it")  # actions/knowledge_base.py: SHOWN, SOLVED, NOT_IT
 MAX_INTENTS = 3
@@ -56,6 +63,8 @@ BOOKKEEPING_SLOTS = frozenset(
         "handoff_priority",
         "handoff_explanation",
         "handoff_risk",
+        DECISION_SLOT,
+        NEXT_FAILURE_SLOT,
         "queue",
         "requested_slot",
         "session_started_metadata",
@@ -144,35 +153,48 @@ def _customer(tracker: Tracker, conversation: Conversation, pseudonym_key: str, 
     }
 
 
-def _reason(tracker: Tracker, rules: Rules, secrets: Secrets) -> Dict[str, str]:
-    code = tracker.get_slot("handoff_reason")
-    if code not in rules.reasons:
-        code, explanation = DEFAULT_REASON, None  # no (valid) decision: a stale explanation would mislead
-    else:
-        explanation = _text_or_none(tracker.get_slot("handoff_explanation"), MAX_FIELD_CHARS, secrets)
-    if explanation is None:
-        template = rules.reasons[code].explanation if code in rules.reasons else ""
-        explanation = template if template and "{" not in template else f"Escalated because of {code.replace('_', ' ')}."
+def _is_code(value: Any) -> TypeGuard[str]:
+    """A reason code or team name as the catalogue allows them (and the packet schema)."""
+    return isinstance(value, str) and NAME.match(value) is not None
+
+
+def _reason(decision: Mapping[str, Any], secrets: Secrets) -> Dict[str, str]:
+    code = decision.get("reason")
+    if not _is_code(code):
+        return {"code": DEFAULT_REASON, "explanation": CUSTOMER_REQUEST_EXPLANATION}  # a stale explanation would mislead
+    explanation = _text_or_none(decision.get("explanation"), MAX_FIELD_CHARS, secrets)
+    if explanation is None and code == DEFAULT_REASON:
+        explanation = CUSTOMER_REQUEST_EXPLANATION
+    elif explanation is None:
+        explanation = f"Escalated because of {code.replace('_', ' ')}."
     return {"code": code, "explanation": explanation}
 
 
-def _risk(value: Any, rules: Rules, now: datetime, secrets: Secrets) -> Optional[Dict[str, Any]]:
-    """The risk behind the handoff (the policy's handoff_risk slot), with the deadline a legal clock sets."""
-    risk = rules.catalogue.risk(str(value.get("name"))) if isinstance(value, dict) else None
-    if risk is None:
+def _risk(value: Any, now: datetime, secrets: Secrets) -> Optional[Dict[str, Any]]:
+    """The risk behind the handoff as the decision recorded it, with the deadline a legal clock sets."""
+    if not isinstance(value, dict) or not _is_code(value.get("name")) or not _is_code(value.get("team")):
+        return None
+    why = value.get("why")
+    if not isinstance(why, str) or not why.strip():
         return None
     record: Dict[str, Any] = {
-        "name": risk.name,
-        "team": risk.team,
-        "why": risk.why,
+        "name": value["name"],
+        "team": value["team"],
+        "why": why,
         "evidence": _text_or_none(value.get("evidence"), MAX_FIELD_CHARS, secrets) or "",
         "matched_by": _choice(value.get("matched_by"), MATCHED_BY, "keyword"),
-        "gentle": risk.gentle,
+        "gentle": value.get("gentle") is True,
     }
-    if risk.respond_within_days is not None:
-        record["respond_by"] = iso(now + timedelta(days=risk.respond_within_days))
-        record["statutory_note"] = risk.statutory_note
+    days = value.get("respond_within_days")
+    if isinstance(days, int) and not isinstance(days, bool) and days > 0:
+        record["respond_by"] = iso(now + timedelta(days=days))
+        record["statutory_note"] = str(value.get("statutory_note") or "")
     return record
+
+
+def _urgent_words(value: Any, secrets: Secrets) -> List[str]:
+    words = [_text_or_none(s, MAX_FIELD_CHARS, secrets) for s in value] if isinstance(value, list) else []
+    return [w for w in words if w]
 
 
 def _choice(value: Any, options: Tuple[str, ...], default: str) -> str:
@@ -198,7 +220,7 @@ def _entities(conversation: Conversation, secrets: Secrets) -> List[Dict[str, st
 
 
 def _slots(slots: Dict[str, Any], secrets: Secrets) -> Dict[str, Any]:
-    empty = (None, "", [], {})
+    empty: Tuple[Any, ...] = (None, "", [], {})
     kept = {name: slots[name] for name in sorted(slots) if name not in BOOKKEEPING_SLOTS and slots[name] not in empty}
     return _clean(kept, secrets)
 
@@ -226,7 +248,6 @@ def _transcript(conversation: Conversation, secrets: Secrets) -> Tuple[List[Dict
 
 def build_packet(
     tracker: Tracker,
-    rules: Rules,
     *,
     handoff_id: str,
     now: datetime,
@@ -241,6 +262,9 @@ def build_packet(
     process's own, read once from data/topics.yml."""
     conversation = read_conversation(tracker)
     slots: Dict[str, Any] = dict(tracker.slots or {})
+    recorded = slots.get(DECISION_SLOT)
+    decision: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
+    queue = decision.get("queue")
     secrets = _secrets(conversation, slots)
     articles = _articles(slots)
     transcript, omitted = _transcript(conversation, secrets)
@@ -251,15 +275,15 @@ def build_packet(
         "conversation_id": tracker.sender_id,
         "channel": _text_or_none(tracker.get_latest_input_channel(), 100, secrets),
         "customer": _customer(tracker, conversation, pseudonym_key, secrets),
-        "reason": _reason(tracker, rules, secrets),
-        "priority": _choice(tracker.get_slot("handoff_priority"), PRIORITIES, DEFAULT_PRIORITY),
-        "queue": _choice(tracker.get_slot("queue"), rules.queues, DEFAULT_QUEUE),
-        "risk": _risk(tracker.get_slot("handoff_risk"), rules, now, secrets),
+        "reason": _reason(decision, secrets),
+        "priority": _choice(decision.get("priority"), PRIORITIES, DEFAULT_PRIORITY),
+        "queue": queue if _is_code(queue) else DEFAULT_QUEUE,
+        "risk": _risk(decision.get("risk"), now, secrets),
         "intents": _intents(conversation),
         "entities": _entities(conversation, secrets),
         "slots": _slots(slots, secrets),
         "sentiment": sentiment_of(conversation.turns),
-        "urgent_words": [_cut(sweep(s, secrets), MAX_FIELD_CHARS) for s in urgent_sentences(rules, conversation.turns)],
+        "urgent_words": _urgent_words(decision.get("urgent_words"), secrets),
         "articles_shown": articles,
         "steps_tried": steps_tried(conversation.events, {a["id"]: a["title"] for a in articles}),
         "summary": {},

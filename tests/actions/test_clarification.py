@@ -58,7 +58,8 @@ async def test_second_failure_at_the_limit_hands_off(make_tracker, dispatcher, d
             action_event("action_listen"),
             unsure_message("what"),
         ],
-        slots={"failed_attempts": 1.0},
+        # The escalation policy said before this action that one more failure hands off (its limit).
+        slots={"failed_attempts": 1.0, "handoff_at_next_failure": True},
     )
 
     events = await ActionClarify().run(dispatcher, tracker, domain)

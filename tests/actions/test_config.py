@@ -3,20 +3,15 @@ import pytest
 from actions.config import ActionSettings, ConfigError
 
 
-def test_failed_attempt_limits_come_from_the_escalation_rules():
-    settings = ActionSettings.from_env({})
-
-    assert settings.failed_attempt_limit == 2
-    assert settings.failed_attempt_limit_for("vip") == 1
-    assert settings.failed_attempt_limit_for(None) == 2
-
-
-def test_a_broken_escalation_file_is_a_config_error(tmp_path):
+def test_the_action_server_never_reads_the_escalation_rules(tmp_path):
+    """The escalation policy decides with the rules in its model and records what the actions need
+    (core/escalation/record.py): a file the action server once read for its limits is not read at all."""
     rules = tmp_path / "escalation.yml"
     rules.write_text("version: 1\n")
 
-    with pytest.raises(ConfigError, match="risk_catalogue: missing key"):
-        ActionSettings.from_env({"TANDEM_ESCALATION_RULES": str(rules)})
+    settings = ActionSettings.from_env({"TANDEM_ESCALATION_RULES": str(rules)})
+
+    assert not hasattr(settings, "failed_attempt_limit")
 
 
 def test_reads_retrieval_thresholds_from_the_file(tmp_path):

@@ -71,9 +71,22 @@ async def test_not_helpful_counts_then_hands_off_at_the_limit(make_tracker, disp
     assert first == [SlotSet("failed_attempts", 1.0)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_sorry_not_helpful"]
 
+    # The escalation policy said before this action that one more failure hands off (its limit).
+    at_limit = {"failed_attempts": 1.0, "handoff_at_next_failure": True}
     second_dispatcher = type(dispatcher)()
     second = await ActionNotHelpful().run(
-        second_dispatcher, make_tracker([user_event("still no", "not_helpful")], slots={"failed_attempts": 1.0}), domain
+        second_dispatcher, make_tracker([user_event("still no", "not_helpful")], slots=at_limit), domain
     )
     assert second == [SlotSet("failed_attempts", 2.0)]
     assert second_dispatcher.messages == [], "at the limit the escalation policy speaks, not this action"
+
+
+async def test_the_policy_not_the_count_says_when_the_limit_is_reached(make_tracker, dispatcher, domain):
+    """Whether this failure hands off is the escalation policy's answer (handoff_at_next_failure), given before
+    the action with the customer's tier and the model's limit; the action holds no limit of its own."""
+    tracker = make_tracker([user_event("still no", "not_helpful")], slots={"failed_attempts": 1.0})
+
+    events = await ActionNotHelpful().run(dispatcher, tracker, domain)
+
+    assert events == [SlotSet("failed_attempts", 2.0)]
+    assert [m["response"] for m in dispatcher.messages] == ["utter_sorry_not_helpful"]

@@ -56,8 +56,10 @@ def responses(dispatcher):
     ],
 )
 async def test_speaks_for_the_policys_reason_then_the_wait(make_tracker, dispatcher, domain, reason, response):
+    decision = {"reason": reason, "priority": "P1", "queue": "security", "explanation": f"Escalated because of {reason}."}
     tracker = make_tracker(
-        [user_event("...", "account_takeover"), slot_event("handoff_reason", reason)], slots={"handoff_reason": reason}
+        [user_event("...", "account_takeover"), slot_event("handoff_reason", reason), slot_event("handoff_decision", decision)],
+        slots={"handoff_reason": reason, "handoff_decision": decision},
     )
 
     events = await ActionHandoff().run(dispatcher, tracker, domain)
@@ -68,16 +70,19 @@ async def test_speaks_for_the_policys_reason_then_the_wait(make_tracker, dispatc
     handoff_id = next(e["value"] for e in events if e["event"] == "slot" and e["name"] == "handoff_id")
     stored = handoff_module.handoff_store().get(handoff_id)
     assert (stored.status, stored.reason, stored.conversation_id) == ("queued", reason, "test-conversation")
+    assert (stored.priority, stored.queue) == ("P1", "security")
     assert stored.packet["handoff_id"] == handoff_id
 
 
 async def test_without_a_decision_it_is_a_customer_request(make_tracker, dispatcher, domain):
+    earlier = {"reason": "legal", "priority": "P1", "queue": "legal", "explanation": "Escalated because of legal."}
     tracker = make_tracker(
         [
             slot_event("handoff_reason", "legal"),
+            slot_event("handoff_decision", earlier),
             user_event("/request_human", "request_human", entities=[{"entity": "queue", "value": "billing"}]),
         ],
-        slots={"handoff_reason": "legal"},
+        slots={"handoff_reason": "legal", "handoff_decision": earlier},
     )
 
     events = await ActionHandoff().run(dispatcher, tracker, domain)
@@ -85,7 +90,8 @@ async def test_without_a_decision_it_is_a_customer_request(make_tracker, dispatc
     assert events[:2] == [SlotSet("handoff_reason", "customer_request"), SlotSet("queue", "billing")]
     assert responses(dispatcher)[0] == "utter_handoff"
     handoff_id = events[2]["value"]
-    assert handoff_module.handoff_store().get(handoff_id).queue == "billing"
+    stored = handoff_module.handoff_store().get(handoff_id)
+    assert (stored.queue, stored.reason, stored.priority) == ("billing", "customer_request", "P3")
 
 
 async def test_second_in_line_is_told_so(make_tracker, dispatcher, domain):
@@ -195,11 +201,9 @@ async def test_a_rating_that_is_not_one_of_the_buttons_asks_again(make_tracker, 
 
 def test_every_reason_has_its_own_words(domain):
     """Every reason, each risk of the catalogue included, tells the customer what happens in its own words."""
-    from pathlib import Path
+    from tests.core.packet import project_rules
 
-    from actions.config import load_escalation_rules
-
-    reasons = load_escalation_rules(Path("data/escalation.yml")).reasons
+    reasons = project_rules().reasons
     missing = [r for r in reasons if r != "customer_request" and f"utter_handoff_{r}" not in domain["responses"]]
     assert missing == []
 

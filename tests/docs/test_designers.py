@@ -16,6 +16,7 @@ from actions.knowledge.store import KnowledgeStore
 from core import clock
 from core.escalation.decide import decide
 from core.escalation.loading import load_rules
+from core.escalation.record import DECISION_SLOT, decision_record
 from core.escalation.turn import Turn
 from core.packet import build_packet, load_topics
 from scripts.kb import main as kb_main
@@ -125,11 +126,16 @@ def test_a_risk_added_as_documented_goes_to_its_team_with_its_words(escalating: 
 
     intents = known_intents(escalating / "domain.yml")
     topics = load_topics(escalating / "data" / "topics.yml", intents, set(rules.reasons))
+    # What the policy records with the handoff (the packet's one source of why, queue and priority).
+    record = decision_record(
+        decision, tier=None, failed_attempts=0, failed_attempt_limit=2, urgent_words=[], rules_fingerprint="guide"
+    )
     slots = {"handoff_reason": decision.reason, "handoff_priority": decision.priority, "queue": decision.queue}
     tracker = make_tracker(
-        [user_event(said, "complaint", 0.9), action_event("action_handoff")], {**slots, "handoff_risk": decision.risk}
+        [user_event(said, "complaint", 0.9), action_event("action_handoff")],
+        {**slots, "handoff_risk": decision.risk, DECISION_SLOT: record},
     )
-    packet = build_packet(tracker, rules, handoff_id="h", now=clock.now(), pseudonym_key="k", topics=topics)
+    packet = build_packet(tracker, handoff_id="h", now=clock.now(), pseudonym_key="k", topics=topics)
     assert packet["queue"] == "brand_protection" and packet["risk"]["team"] == "brand_protection"
     assert packet["summary"]["what_happened"].endswith("Handed over because the customer may have been sold a counterfeit.")
     assert packet["summary"]["suggested_next_step"].startswith("Ask the customer to keep the item and its packaging;")

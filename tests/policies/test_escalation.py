@@ -110,3 +110,43 @@ def test_the_policy_sets_the_risk_slot_on_every_handoff(tmp_path, rasa_domain):
         "keyword",
     )
     assert SlotSet("handoff_risk", None) in events  # a risk of an earlier handoff never shows on this one
+
+
+def test_the_decision_is_recorded_whole_for_the_action_server(tmp_path, rasa_domain):
+    policy, *_ = make_policy(tmp_path, rasa_domain)
+    angry = conversation(rasa_domain, ("where is my order", "order_status"), ("THIS IS USELESS!!! third time i ask", "complaint"))
+
+    events = policy.predict_action_probabilities(angry, rasa_domain).optional_events
+    record = next(e.value for e in events if e.key == "handoff_decision")
+
+    slots = {e.key: e.value for e in events}
+    assert {k: record[k] for k in ("reason", "priority", "queue", "explanation", "risk")} == {
+        "reason": slots["handoff_reason"],
+        "priority": slots["handoff_priority"],
+        "queue": slots["queue"],
+        "explanation": slots["handoff_explanation"],
+        "risk": slots["handoff_risk"],
+    }
+    assert (record["reason"], record["tier"], record["failed_attempts"], record["failed_attempt_limit"]) == (
+        "frustration",
+        None,
+        0,
+        2,
+    )
+    assert record["urgent_words"] == ["THIS IS USELESS!!!", "third time i ask"]
+    assert record["rules"] == policy.rules.fingerprint
+
+
+def test_before_each_action_the_policy_says_whether_a_failure_would_hand_off(tmp_path, rasa_domain):
+    """Set whichever policy wins (mandatory events), and only when it changes."""
+    policy, *_ = make_policy(tmp_path, rasa_domain)
+    vip = conversation(rasa_domain, ("zzz qqq", "nlu_fallback"), tier="vip")  # the vip tier's limit: 1
+    regular = conversation(rasa_domain, ("zzz qqq", "nlu_fallback"))
+
+    first = policy.predict_action_probabilities(vip, rasa_domain)
+    vip.update_with_events(first.events, rasa_domain)
+    again = policy.predict_action_probabilities(vip, rasa_domain)
+
+    assert max(first.probabilities) == 0.0 and first.events == [SlotSet("handoff_at_next_failure", True)]
+    assert again.events == []
+    assert policy.predict_action_probabilities(regular, rasa_domain).events == []  # false, as it starts

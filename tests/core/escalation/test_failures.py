@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from core.escalation.decide import decide
+from core.escalation.decide import decide, hands_off_at_next_failure
 from tests.core.escalation import said, turn
 
 
@@ -149,6 +149,41 @@ def test_after_an_action_counts_the_failures_it_did_not_record(rules):
 
     assert decide(rules, kb_nothing).reason == "repeated_failure"
     assert decide(rules, replace(kb_nothing, earlier=kb_nothing.earlier[:1])) is None
+
+
+def test_the_policy_says_in_advance_whether_the_next_recorded_failure_hands_off(rules):
+    """What the actions read (handoff_at_next_failure): the same decision as after the action, taken before it."""
+    unsure = turn("zzz qqq", "nlu_fallback", 0.3, ranking=[])
+    vip = replace(unsure, tier="vip")  # a tier's limit: 1
+    one_down = replace(unsure, failed_attempts=1)  # the rules' limit: 2
+
+    assert hands_off_at_next_failure(rules, vip) is True
+    assert hands_off_at_next_failure(rules, unsure) is False
+    assert hands_off_at_next_failure(rules, one_down) is True
+    for given in (vip, unsure, one_down):
+        after = replace(given, at_user_message=False, failed_attempts=given.failed_attempts + 1, failure_recorded_this_turn=True)
+        after = replace(after, recorded_this_turn=1)
+        assert (decide(rules, after) is not None) is hands_off_at_next_failure(rules, given)
+
+
+def test_failures_the_conversation_showed_count_towards_the_next_one(rules):
+    # "that's not it" to a clarifying question's offer (no action recorded it): one failure pending.
+    pending = turn(
+        "",
+        "order_status",
+        earlier=(
+            said("order_status"),
+            said("nlu_fallback", "thats not it", 0.55, ("action_clarify",), [("not_helpful", 0.5), ("deny", 0.3)]),
+        ),
+    )
+
+    assert hands_off_at_next_failure(rules, pending) is True
+    assert hands_off_at_next_failure(rules, replace(pending, earlier=pending.earlier[:1])) is False
+
+
+def test_the_limit_is_the_tiers_else_the_rules(rules):
+    assert (rules.failed_attempt_limit_for("vip"), rules.failed_attempt_limit_for(None)) == (1, 2)
+    assert rules.failed_attempt_limit_for("unknown tier") == rules.failed_attempt_limit == 2
 
 
 # -- unintelligible and off-topic messages -----------------------------------------------------

@@ -56,3 +56,21 @@ def test_rules_without_counts_count_only_what_the_actions_record(raw_rules, rasa
 
     assert older.failures.came_back == 0
     assert decide(older, replace(came_back, tier="vip", text="the app still crashes")) is None
+
+
+def test_the_fingerprint_names_the_rules_a_decision_was_taken_with(raw_rules, rasa_domain):
+    saved = parse_rules(raw_rules, None)  # as a trained model loads them
+    edited = parse_rules(broken(raw_rules, ("failed_attempts", "limit"), 3), set(rasa_domain.intents))
+
+    assert saved.fingerprint == parse_rules(raw_rules, set(rasa_domain.intents)).fingerprint
+    assert len(saved.fingerprint) == 64 and edited.fingerprint != saved.fingerprint
+
+
+def test_teams_come_from_the_catalogue_and_include_the_fallback_team(raw_rules, rasa_domain):
+    rules = parse_rules(raw_rules, set(rasa_domain.intents))
+    without = broken(raw_rules, ("risk_catalogue", "teams", "general"), KeyError)
+
+    assert "general" in rules.queues and set(rules.queues) == set(raw_rules["risk_catalogue"]["teams"])
+    with pytest.raises(EscalationRulesError) as error:
+        parse_rules(without, set(rasa_domain.intents), "data/escalation.yml")
+    assert error.value.key == "teams" and "'general'" in error.value.reason

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from pathlib import Path
 
-from actions.config import load_escalation_rules
 from core.packet import build_packet, redact, render_text, validate_packet
 from core.packet.redaction import luhn_valid
 from core.redaction import luhn_valid as core_luhn_valid
 from core.redaction import redact as core_redact
 from tests.conftest import user_event
+from tests.core.packet import recorded
 
 
 def test_the_packet_redacts_with_the_shared_rules():
@@ -25,7 +24,6 @@ SECRETS = ("4111 1111 1111 1111", "4111111111111111", "hunter2x", "482913", "737
 
 
 def test_no_secret_reaches_any_field_of_the_packet_or_the_note(make_tracker):
-    rules = load_escalation_rules(Path("data/escalation.yml"))
     card = {"entity": "card", "value": "4111111111111111", "start": 0, "end": 0}
     password = {"entity": "password", "value": "hunter2x", "start": 0, "end": 0}
     events = [
@@ -33,18 +31,21 @@ def test_no_secret_reaches_any_field_of_the_packet_or_the_note(make_tracker):
         user_event("my password is hunter2x but someone changed my email", "account_takeover", entities=[password]),
         user_event("I got a code 482913 but I wasn't logging in!!! this is ridiculous", "account_takeover"),
     ]
+    # The policy quotes the matched words in its explanation, and records the customer's urgent sentences.
+    explanation = 'Escalated because the customer reported "code 482913 but I wasn\'t logging in"; security ...'
+    decision = recorded("security_risk", "P1", "security", explanation, [e["text"] for e in events])
     slots = {
         "handoff_reason": "security_risk",
         "handoff_priority": "P1",
         "queue": "security",
-        # The policy quotes the matched words in its explanation.
-        "handoff_explanation": 'Escalated because the customer reported "code 482913 but I wasn\'t logging in"; security ...',
+        "handoff_explanation": explanation,
+        "handoff_decision": decision,
         "email": "hunter2x",
         "card_on_file": ["4111-1111-1111-1111"],
     }
 
     packet = build_packet(
-        make_tracker(events, slots), rules, handoff_id="h", now=datetime(2024, 5, 1, tzinfo=timezone.utc), pseudonym_key="k"
+        make_tracker(events, slots), handoff_id="h", now=datetime(2024, 5, 1, tzinfo=timezone.utc), pseudonym_key="k"
     )
 
     validate_packet(packet)

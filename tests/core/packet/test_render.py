@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from pathlib import Path
 
-import pytest
-
-from actions.config import load_escalation_rules
 from core.packet import build_packet, render_text
 from core.packet.render import RECENT_MESSAGES
 from tests.conftest import user_event
 from tests.core.packet.test_build import order_not_it_then_frustrated, tracker_of
 
 
-@pytest.fixture(scope="module")
-def rules():
-    return load_escalation_rules(Path("data/escalation.yml"))
+def build(tracker, **kwargs):
+    return build_packet(tracker, handoff_id="h", now=datetime(2024, 5, 1, 9, 5, tzinfo=timezone.utc), pseudonym_key="k", **kwargs)
 
 
-def build(tracker, rules, **kwargs):
-    return build_packet(
-        tracker, rules, handoff_id="h", now=datetime(2024, 5, 1, 9, 5, tzinfo=timezone.utc), pseudonym_key="k", **kwargs
-    )
-
-
-def test_the_note_has_reason_priority_queue_and_articles_with_verdicts(make_tracker, rules):
-    packet = build(tracker_of(make_tracker, order_not_it_then_frustrated()), rules, queue_position=2, expected_wait_minutes=6)
+def test_the_note_has_reason_priority_queue_and_articles_with_verdicts(make_tracker):
+    packet = build(tracker_of(make_tracker, order_not_it_then_frustrated()), queue_position=2, expected_wait_minutes=6)
 
     note = render_text(packet)
 
@@ -38,29 +27,29 @@ def test_the_note_has_reason_priority_queue_and_articles_with_verdicts(make_trac
     assert "\u201cThis is useless.\u201d" in note
 
 
-def test_the_note_is_short_enough_to_read_in_a_minute(make_tracker, rules):
+def test_the_note_is_short_enough_to_read_in_a_minute(make_tracker):
     events = order_not_it_then_frustrated() + [user_event(f"still waiting, message {i}", "order_status") for i in range(30)]
 
-    note = render_text(build(tracker_of(make_tracker, events), rules))
+    note = render_text(build(tracker_of(make_tracker, events)))
 
     assert sum(1 for line in note.splitlines() if line.startswith("- ")) == RECENT_MESSAGES
     assert "earlier in the packet" in note
     assert len(note.split()) < 400  # ~200-250 words a minute read quickly
 
 
-def test_the_note_never_shows_a_secret(make_tracker, rules):
+def test_the_note_never_shows_a_secret(make_tracker):
     events = [user_event("card 4111 1111 1111 1111, cvv 737, my password is hunter2x", "payment_failed")]
     slots = {"handoff_reason": "customer_request"}
 
-    note = render_text(build(make_tracker(events, slots), rules))
+    note = render_text(build(make_tracker(events, slots)))
 
     for secret in ("4111", "737", "hunter2x"):
         assert secret not in note
     assert "[card number removed]" in note
 
 
-def test_an_empty_packet_renders(make_tracker, rules):
-    note = render_text(build(make_tracker([]), rules))
+def test_an_empty_packet_renders(make_tracker):
+    note = render_text(build(make_tracker([])))
 
     assert "customer asked for a person" in note
     assert "**Messages:** none yet" in note

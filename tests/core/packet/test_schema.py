@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from actions import knowledge_base
-from actions.config import load_escalation_rules
 from core.escalation.risk_catalogue import PRIORITIES
 from core.packet import PACKET_SCHEMA_ID, PacketError, build_packet, packet_schema, validate_packet
 from core.packet.build import VERDICTS
 from tests.conftest import user_event
+from tests.core.packet import project_rules
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +23,8 @@ def schema():
 
 @pytest.fixture
 def packet(make_tracker):
-    rules = load_escalation_rules(Path("data/escalation.yml"))
     tracker = make_tracker([user_event("where is order AC-482913", "order_status")])
-    return build_packet(tracker, rules, handoff_id="h", now=datetime(2024, 5, 1, tzinfo=timezone.utc), pseudonym_key="k")
+    return build_packet(tracker, handoff_id="h", now=datetime(2024, 5, 1, tzinfo=timezone.utc), pseudonym_key="k")
 
 
 def test_the_schema_is_valid_draft_2020_12_with_its_id(schema):
@@ -39,7 +37,7 @@ def test_the_schema_knows_the_codes_the_code_uses(schema):
     import re
 
     props = schema["properties"]
-    rules = load_escalation_rules(Path("data/escalation.yml"))
+    rules = project_rules()
     # Reasons and teams grow with the risk catalogue (data/risks.yml): the schema fixes their form.
     assert all(re.fullmatch(props["reason"]["properties"]["code"]["pattern"], code) for code in rules.reasons)
     assert all(re.fullmatch(props["queue"]["pattern"], team) for team in rules.queues)
