@@ -28,7 +28,7 @@ from typing import Any, Collection, Mapping, Optional, Set
 import yaml
 
 from core.escalation.rules import HUMAN_REQUEST_INTENT
-from core.escalation.rules_file import Reader, RulesFileError, read_yaml
+from core.escalation.rules_file import RulesFileError, check, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TOPICS_ENV = "TANDEM_TOPICS"
@@ -47,6 +47,8 @@ PLACEHOLDERS = {
 TOPIC_KEYS = ("goal", "question", "next_step")
 REASON_KEYS = ("handed_over", "first_move")
 _FORMATTER = string.Formatter()
+# The file's shape (keys, types, version); the checks below are what a schema cannot say.
+SCHEMA = Path(__file__).resolve().parent / "topics.schema.json"
 
 
 class TopicsError(RulesFileError):
@@ -91,58 +93,50 @@ class Topics:
         return sorted(set(intents) - handled)
 
 
-def _sentence(r: Reader, value: Any, key: str) -> str:
-    """Non-empty text whose placeholders are all known and plain (``{order}``, never ``{order!r:>9}``)."""
-    text = r.text(value, key)
+def _sentence(path: str, text: str, key: str) -> str:
+    """Text whose placeholders are all known and plain (``{order}``, never ``{order!r:>9}``)."""
     try:
         fields = [(name, conversion, spec) for _, name, spec, conversion in _FORMATTER.parse(text) if name is not None]
     except ValueError as error:
-        raise r.fail(key, f"has a brace that opens or closes no placeholder ({error}); write {{{{ or }}}} for a brace") from None
+        reason = f"has a brace that opens or closes no placeholder ({error}); write {{{{ or }}}} for a brace"
+        raise RulesFileError(path, key, reason) from None
     for name, conversion, spec in fields:
         if name not in PLACEHOLDERS:
             known = ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)
-            raise r.fail(key, f"unknown placeholder {{{name}}} (known: {known})")
+            raise RulesFileError(path, key, f"unknown placeholder {{{name}}} (known: {known})")
         if conversion or spec:
-            raise r.fail(key, f"placeholder {{{name}}} must be written plain, without ! or :")
+            raise RulesFileError(path, key, f"placeholder {{{name}}} must be written plain, without ! or :")
     return text
 
 
-def _plain(r: Reader, value: Any, key: str) -> str:
-    """Non-empty text without placeholders: a reason's words are used as they are."""
-    text = r.text(value, key)
+def _plain(path: str, text: str, key: str) -> str:
+    """Text without placeholders: a reason's words are used as they are."""
     if "{" in text or "}" in text:
-        raise r.fail(key, "a reason's words have no placeholders: write them without { and }")
+        raise RulesFileError(path, key, "a reason's words have no placeholders: write them without { and }")
     return text
 
 
-def _intent_names(r: Reader, names: Any, key: str, known: Optional[Set[str]]) -> list[str]:
+def _intent_names(path: str, names: Any, key: str, known: Optional[Set[str]]) -> list[str]:
     names = [str(name) for name in names]
     for name in names:
         if name == HUMAN_REQUEST_INTENT:
-            raise r.fail(f"{key}.{name}", "asking for a person has a built-in summary ('Talk to a person'); remove it here")
+            reason = "asking for a person has a built-in summary ('Talk to a person'); remove it here"
+            raise RulesFileError(path, f"{key}.{name}", reason)
         if known is not None and name not in known:
-            raise r.fail(f"{key}.{name}", "unknown intent: not in domain.yml")
+            raise RulesFileError(path, f"{key}.{name}", "unknown intent: not in domain.yml")
     return names
 
 
-def _topic(r: Reader, data: Any, key: str) -> Topic:
-    data = r.mapping(data, key)
-    r.only(data, {*TOPIC_KEYS, "needs_order_number"}, key)
-    goal, question, next_step = (_sentence(r, r.get(data, name, key), f"{key}.{name}") for name in TOPIC_KEYS)
-    needs = r.boolean(data.get("needs_order_number", False), f"{key}.needs_order_number")
-    return Topic(goal, question, next_step, needs)
+def _topic(path: str, data: Mapping[str, Any], key: str) -> Topic:
+    goal, question, next_step = (_sentence(path, data[name], f"{key}.{name}") for name in TOPIC_KEYS)
+    return Topic(goal, question, next_step, bool(data.get("needs_order_number", False)))
 
 
-def _reason(r: Reader, data: Any, key: str, known: Optional[Set[str]]) -> ReasonWords:
+def _reason(path: str, data: Mapping[str, Any], key: str, known: Optional[Set[str]]) -> ReasonWords:
     code = key.split(".", 1)[1]
     if known is not None and code not in known:
-        raise r.fail(key, f"unknown reason code (known: {', '.join(sorted(known))})")
-    data = r.mapping(data, key)
-    r.only(data, set(REASON_KEYS), key)
-    if not data:
-        raise r.fail(key, f"give at least one of {', '.join(REASON_KEYS)}")
-    words = {name: _plain(r, data[name], f"{key}.{name}") for name in REASON_KEYS if name in data}
-    return ReasonWords(**words)
+        raise RulesFileError(path, key, f"unknown reason code (known: {', '.join(sorted(known))})")
+    return ReasonWords(**{name: _plain(path, data[name], f"{key}.{name}") for name in REASON_KEYS if name in data})
 
 
 def parse_topics(
@@ -150,21 +144,17 @@ def parse_topics(
 ) -> Topics:
     """The validated topics. ``known_intents``/``known_reasons`` None skip the checks of names against
     the domain and the escalation rules."""
-    r = Reader(path)
     try:
-        data = r.mapping(raw, "(top level)")
-        r.only(data, {"version", "topics", "without_topic", "reasons"}, "")
-        if data.get("version") != 1:
-            raise r.fail("version", f"must be 1 (got {data.get('version')!r})")
-        topics_data = r.mapping(r.get(data, "topics", ""), "topics")
-        _intent_names(r, topics_data, "topics", known_intents)
-        topics = {str(name): _topic(r, value, f"topics.{name}") for name, value in topics_data.items()}
-        without = _intent_names(r, r.sequence(data.get("without_topic", []), "without_topic"), "without_topic", known_intents)
+        check(raw, str(SCHEMA), path)
+        topics_data = raw["topics"]
+        _intent_names(path, topics_data, "topics", known_intents)
+        topics = {str(name): _topic(path, value, f"topics.{name}") for name, value in topics_data.items()}
+        without = _intent_names(path, raw.get("without_topic", []), "without_topic", known_intents)
         both = sorted(set(without) & set(topics))
         if both:
-            raise r.fail(f"without_topic.{both[0]}", "has a topic under topics as well; keep one of the two")
-        reasons_data = r.mapping(data.get("reasons", {}), "reasons")
-        reasons = {str(code): _reason(r, value, f"reasons.{code}", known_reasons) for code, value in reasons_data.items()}
+            raise RulesFileError(path, f"without_topic.{both[0]}", "has a topic under topics as well; keep one of the two")
+        reasons_data = raw.get("reasons", {})
+        reasons = {str(code): _reason(path, value, f"reasons.{code}", known_reasons) for code, value in reasons_data.items()}
     except RulesFileError as error:
         raise TopicsError(error.path, error.key, error.reason) from None
     return Topics(path, topics, frozenset(without), reasons)
