@@ -27,6 +27,7 @@ from typing import Any, Collection, Mapping, Optional, Set
 
 import yaml
 
+from core.domain_file import known_intents
 from core.escalation.rules import HUMAN_REQUEST_INTENT
 from core.escalation.rules_file import RulesFileError, check, read_yaml
 
@@ -160,18 +161,6 @@ def parse_topics(
     return Topics(path, topics, frozenset(without), reasons)
 
 
-def domain_intents(domain_path: Path) -> Set[str]:
-    """The intent names of a Rasa domain file (plain names or ``{name: {options}}`` entries)."""
-    domain = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
-    names: Set[str] = set()
-    for entry in domain.get("intents") or []:
-        if isinstance(entry, dict):
-            names.update(str(name) for name in entry)
-        else:
-            names.add(str(entry))
-    return names
-
-
 def load_topics(path: Path, known_intents: Optional[Set[str]] = None, known_reasons: Optional[Set[str]] = None) -> Topics:
     try:
         raw = read_yaml(path)
@@ -186,7 +175,7 @@ def topics() -> Topics:
     its intents checked against the project's domain.yml."""
     path = Path(os.environ.get(TOPICS_ENV) or ROOT / DEFAULT_PATH)
     try:
-        intents = domain_intents(ROOT / "domain.yml")
+        intents = known_intents(ROOT / "domain.yml")
     except (OSError, yaml.YAMLError) as error:
         raise TopicsError(str(ROOT / "domain.yml"), "(file)", f"cannot be read to check the topics' intents: {error}") from None
     return load_topics(path, intents)

@@ -20,7 +20,7 @@ Errors:
 Everywhere else problems are values (``ArticleProblem``), collected rather than raised.
 """
 
-from actions.knowledge.articles.directory import check_directory, known_intents, validate_directory
+from actions.knowledge.articles.directory import check_directory, validate_directory
 from actions.knowledge.articles.model import (
     KEYS,
     PROJECT_ROOT,
@@ -34,6 +34,7 @@ from actions.knowledge.articles.model import (
     render_links,
 )
 from actions.knowledge.articles.parsing import parse_article
+from core.domain_file import known_intents
 
 __all__ = [
     "KEYS",

@@ -6,8 +6,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
-import yaml
-
 from actions.knowledge.articles.model import Article, ArticleProblem, FileCheck, display_path
 from actions.knowledge.articles.parsing import ParsedFile, parse_file
 
@@ -73,15 +71,3 @@ def _check_links(
             yield ArticleProblem(article.path, line, f"link to unknown article 'kb:{target}'")
         elif article.status == "approved" and statuses[target] in ("draft", "retired"):
             yield ArticleProblem(article.path, line, f"approved article links to {statuses[target]} article 'kb:{target}'")
-
-
-def known_intents(domain_path: Path) -> set[str]:
-    """The intent names of a Rasa domain; entries may be plain names or ``{name: {options}}`` mappings."""
-    domain = yaml.safe_load(domain_path.read_text(encoding="utf-8")) or {}
-    names: set[str] = set()
-    for entry in domain.get("intents") or []:
-        if isinstance(entry, dict):
-            names.update(str(name) for name in entry)
-        else:
-            names.add(str(entry))
-    return names

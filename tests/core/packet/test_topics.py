@@ -8,10 +8,11 @@ from typing import Any, Dict, Set
 import pytest
 import yaml
 
+from core.domain_file import known_intents
 from core.escalation.loading import load_rules
 from core.packet import summary
 from core.packet.summary import summarize
-from core.packet.topics import PLACEHOLDERS, Topics, TopicsError, domain_intents, load_topics, parse_topics, topics
+from core.packet.topics import PLACEHOLDERS, Topics, TopicsError, load_topics, parse_topics, topics
 from scripts.stack import ROOT
 
 TOPICS_FILE = ROOT / "data" / "topics.yml"
@@ -25,7 +26,7 @@ def raw() -> Dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def reason_codes() -> Set[str]:
-    return set(load_rules(ROOT / "data" / "escalation.yml", domain_intents(ROOT / "domain.yml")).reasons)
+    return set(load_rules(ROOT / "data" / "escalation.yml", known_intents(ROOT / "domain.yml")).reasons)
 
 
 def packet(intent: str, reason: str = "customer_request", **slots: str) -> Dict[str, Any]:
@@ -42,7 +43,7 @@ def packet(intent: str, reason: str = "customer_request", **slots: str) -> Dict[
 
 
 def test_the_projects_file_loads_against_the_domain_and_covers_every_intent() -> None:
-    intents = domain_intents(ROOT / "domain.yml")
+    intents = known_intents(ROOT / "domain.yml")
     loaded = load_topics(TOPICS_FILE, intents)
     assert loaded.uncovered(intents) == []
     assert "order_status" in loaded.topics and "greet" in loaded.without_topic
@@ -99,7 +100,7 @@ def test_an_intent_without_a_topic_is_not_clear_and_validation_names_it(raw: Dic
     mine = parse_topics(raw)
 
     assert summarize(packet("payment_methods"), topics=mine)["goal"].startswith("Not clear: the bot could not tell")
-    assert mine.uncovered(domain_intents(ROOT / "domain.yml")) == ["payment_methods"]
+    assert mine.uncovered(known_intents(ROOT / "domain.yml")) == ["payment_methods"]
 
 
 BROKEN = [
@@ -178,7 +179,7 @@ def test_a_broken_file_fails_naming_file_key_and_reason(
     path = tmp_path / "topics.yml"
     path.write_text(yaml.safe_dump(raw))
     with pytest.raises(TopicsError) as error:
-        load_topics(path, domain_intents(ROOT / "domain.yml"), reason_codes)
+        load_topics(path, known_intents(ROOT / "domain.yml"), reason_codes)
 
     assert str(error.value).startswith(f"{path}: {message}")
 
