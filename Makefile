@@ -15,10 +15,10 @@ run: install
 	@$(PY) -m scripts.run
 
 lint: install
-	@.venv/bin/ruff check actions policies connectors core rasa_extensions scripts tests
-	@.venv/bin/ruff format --check --quiet actions policies connectors core rasa_extensions scripts tests
+	@.venv/bin/ruff check actions policies connectors core rasa_extensions shop scripts tests
+	@.venv/bin/ruff format --check --quiet actions policies connectors core rasa_extensions shop scripts tests
 	@.venv/bin/lint-imports --no-cache  # the layering: pyproject.toml, [tool.importlinter]
-	@.venv/bin/mypy  # types of core/ and actions/: pyproject.toml, [tool.mypy]
+	@.venv/bin/mypy  # types of core/, shop/ and actions/: pyproject.toml, [tool.mypy]
 
 # Everything a designer edits, without training: articles and their approved versions, escalation
 # rules and risks, handoff and retrieval settings, domain and training data (scripts/validate.py).
