@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.types import DomainDict
@@ -20,3 +20,14 @@ def response_text(domain: DomainDict, response: str) -> Optional[str]:
     """The first text variant of a domain response (used as a button title)."""
     variants = domain.get("responses", {}).get(response) or []
     return variants[0].get("text") if variants else None
+
+
+def message_that_started(tracker: Tracker, loop: str) -> Optional[Dict[str, Any]]:
+    """The parsed customer message after which ``loop`` (a form) was last activated."""
+    started = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == loop:
+            started = True
+        elif started and event.get("event") == "user":
+            return {**(event.get("parse_data") or {}), "text": event.get("text")}
+    return None

@@ -33,7 +33,7 @@ from functools import lru_cache
 from typing import Any, Dict, List, Mapping, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -119,13 +119,20 @@ class ActionHandoff(Action):
             dispatcher.utter_message(response="utter_handoff_unavailable")
             return events
 
-        response = f"utter_handoff_{reason}"
-        dispatcher.utter_message(response=response if response in domain.get("responses", {}) else "utter_handoff")
+        # The response the action that asked for a person named, else the reason's own, else the general one.
+        responses = domain.get("responses", {})
+        response = next(
+            (name for name in (decision.get("reply"), f"utter_handoff_{reason}") if name and name in responses), "utter_handoff"
+        )
+        dispatcher.utter_message(response=response)
         if existing is None or existing.status == "queued":
             wait_response, values = waiting_response(wait if existing is None else estimate_for(store, config, existing.id, now))
             dispatcher.utter_message(response=wait_response, **values)
             if not wait.live:
                 dispatcher.utter_message(response="utter_offer_email_followup")
+        # A form the customer was answering (an order number) ends: the person takes it from here.
+        if tracker.active_loop.get("name"):
+            events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return [*events, SlotSet("handoff_id", handoff.id), ConversationPaused()]
 
     @staticmethod

@@ -151,35 +151,38 @@ class ActionAnswerFromKnowledgeBase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         kb = knowledge_base()
-        index = kb.index()
-        message = tracker.latest_message
-        intent = (message.get("intent") or {}).get("name")
-
         chosen = kb.article(next(tracker.get_latest_entity_values("article_id"), None))
         if chosen is not None and chosen.is_servable(clock.today()):
             return serve(dispatcher, tracker, kb, chosen)
+        return answer(dispatcher, tracker, domain, tracker.latest_message)
 
-        entities = [str(v) for name in ENTITY_NAMES for v in tracker.get_latest_entity_values(name)]
-        result = index.search(
-            message.get("text") or "",
-            intent=intent,
-            intent_confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
-            entities=entities,
-        )
-        if result.outcome is Outcome.CONFIDENT and result.best is not None:  # a confident search has its best article
-            return serve(dispatcher, tracker, kb, result.best)
-        if result.outcome is Outcome.AMBIGUOUS:
-            buttons: List[Dict[str, Any]] = [
-                {"title": article.title, "payload": f'/{intent}{{"article_id":"{article.id}"}}'}
-                for article in index.choices(result)
-            ]
-            none_of_these = response_text(domain, "utter_kb_none_of_these")
-            buttons.append({"title": none_of_these, "payload": "/not_helpful"})
-            dispatcher.utter_message(response="utter_kb_choices", buttons=buttons)
-            return []
 
-        kb.store.record_no_match(message.get("text") or "", intent, tracker.sender_id)
-        events, at_limit = record_failure(tracker)
-        if not at_limit:
-            dispatcher.utter_message(response="utter_kb_nothing")
-        return events
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, message: Dict[str, Any]) -> List[EventType]:
+    """Answer ``message`` (a parsed user message: the latest, or the one that asked the question) from the articles."""
+    kb = knowledge_base()
+    index = kb.index()
+    intent = (message.get("intent") or {}).get("name")
+    found = message.get("entities") or []
+    entities = [str(e.get("value")) for name in ENTITY_NAMES for e in found if e.get("entity") == name]
+    result = index.search(
+        message.get("text") or "",
+        intent=intent,
+        intent_confidence=float((message.get("intent") or {}).get("confidence") or 0.0),
+        entities=entities,
+    )
+    if result.outcome is Outcome.CONFIDENT and result.best is not None:  # a confident search has its best article
+        return serve(dispatcher, tracker, kb, result.best)
+    if result.outcome is Outcome.AMBIGUOUS:
+        buttons: List[Dict[str, Any]] = [
+            {"title": article.title, "payload": f'/{intent}{{"article_id":"{article.id}"}}'} for article in index.choices(result)
+        ]
+        none_of_these = response_text(domain, "utter_kb_none_of_these")
+        buttons.append({"title": none_of_these, "payload": "/not_helpful"})
+        dispatcher.utter_message(response="utter_kb_choices", buttons=buttons)
+        return []
+
+    kb.store.record_no_match(message.get("text") or "", intent, tracker.sender_id)
+    events, at_limit = record_failure(tracker)
+    if not at_limit:
+        dispatcher.utter_message(response="utter_kb_nothing")
+    return events

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -35,7 +35,15 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActiveLoop,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker as ActionServerTracker
@@ -50,6 +58,8 @@ from core.escalation.turn import Decision, Exchange, Turn
 from core.packet.conversation import read_conversation
 
 HANDOFF_ACTION = "action_handoff"
+# Set by an action that needs a person ({"reason", "evidence"}); the policy decides, with its rules.
+REQUEST_SLOT = "escalation_request"
 RULES_FILE = "rules.json"
 # Actions that count a failed attempt; after them the policy checks the limit.
 FAILURE_ACTIONS = {"action_not_helpful", "action_clarify", "action_answer_from_kb"}
@@ -126,7 +136,7 @@ class EscalationPolicy(Policy):
         probabilities = self._default_predictions(domain)
         if self.rules is None or tracker.latest_action_name == HANDOFF_ACTION:
             return self._prediction(probabilities)
-        turn = turn_of(tracker)
+        turn = turn_of(tracker, frozenset(domain.form_names))
         decision = decide(self.rules, turn)
         if decision is None:
             # Whichever policy wins, the action that may run next learns whether a failure hands off.
@@ -175,23 +185,30 @@ def readings_of(message: UserUttered) -> List[Tuple[str, float]]:
     return [r for r in ranking if r[0] != FALLBACK_INTENT]
 
 
-def turn_of(tracker: DialogueStateTracker) -> Turn:
+def turn_of(tracker: DialogueStateTracker, forms: FrozenSet[str] = frozenset()) -> Turn:
     """The facts the decision needs, read backwards from the end of the tracker.
 
     Only the latest few user messages matter (EARLIER_MESSAGES before the
     latest, within this session), so the walk stops there and the cost does
-    not grow with the conversation (no full-history replay).
+    not grow with the conversation (no full-history replay). ``forms``: the
+    domain's forms, whose questions a message may answer.
     """
-    messages: List[Tuple[UserUttered, List[str], List[Any]]] = []  # newest first: message, actions, failed_attempts values
+    # Newest first: message, actions, failed_attempts values, whether it answered a form's question.
+    messages: List[Tuple[UserUttered, List[str], List[Any], bool]] = []
     actions: List[str] = []
     counts: List[Any] = []
+    rejected = started = False  # a form turned the message down / the message started a form
+    latest_rejected = False
+    requested: Optional[Dict[str, Any]] = None
     tier: Optional[str] = None
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             if len(messages) < 2:
                 tier = tier or metadata_tier(event)
-            messages.append((event, actions[::-1], counts[::-1]))
-            actions, counts = [], []
+            answered = not rejected and not started and any(action in forms for action in actions)
+            latest_rejected = latest_rejected if messages else rejected
+            messages.append((event, actions[::-1], counts[::-1], answered))
+            actions, counts, rejected, started = [], [], False, False
             if len(messages) > EARLIER_MESSAGES:
                 break
         elif isinstance(event, ActionExecuted):
@@ -199,12 +216,18 @@ def turn_of(tracker: DialogueStateTracker) -> Turn:
                 actions.append(event.action_name)
         elif isinstance(event, SlotSet) and event.key == "failed_attempts":
             counts.append(event.value)
+        elif isinstance(event, SlotSet) and event.key == REQUEST_SLOT and not messages and requested is None:
+            requested = event.value if isinstance(event.value, dict) else None
+        elif isinstance(event, ActionExecutionRejected) and event.action_name in forms:
+            rejected = True
+        elif isinstance(event, ActiveLoop) and event.name in forms:
+            started = True
         elif isinstance(event, (SessionStarted, Restarted)):
             break
     if not messages:
-        return Turn(at_user_message=tracker.latest_action_name == "action_listen")
+        return Turn(at_user_message=tracker.latest_action_name == "action_listen", requested=requested)
 
-    latest, latest_actions, latest_counts = messages[0]
+    latest, latest_actions, latest_counts, _ = messages[0]
     earlier = tuple(
         Exchange(
             text=message.text or "",
@@ -215,8 +238,9 @@ def turn_of(tracker: DialogueStateTracker) -> Turn:
             recorded=sum(1 for value in values if value),
             reset=any(not value for value in values),
             unintelligible=bool(message.parse_data.get(UNINTELLIGIBLE_KEY)),
+            answered_form=answered,
         )
-        for message, bot_actions, values in reversed(messages[1:])
+        for message, bot_actions, values, answered in reversed(messages[1:])
     )
     text = latest.text or ""
     intent = latest.intent.get("name")
@@ -240,6 +264,11 @@ def turn_of(tracker: DialogueStateTracker) -> Turn:
         recorded_this_turn=recorded,
         risks=tuple(r for r in latest.parse_data.get(RISKS_KEY) or [] if isinstance(r, dict)),
         unintelligible=bool(latest.parse_data.get(UNINTELLIGIBLE_KEY)),
+        # Asked before this message, and not turned down since (then it is read as any other).
+        answering_form=(
+            tracker.active_loop_name in forms and tracker.get_slot("requested_slot") is not None and not latest_rejected
+        ),
+        requested=requested,
     )
 
 

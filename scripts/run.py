@@ -11,6 +11,7 @@ import sys
 import time
 
 from actions.config import settings
+from actions.orders.shop_client import default_shop_url
 from core.packet.topics import TopicsError, topics
 from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
 
@@ -37,7 +38,13 @@ def main() -> int:
         # Rasa's HTTP API reads and writes any conversation: off unless an operator sets its token.
         api_token = os.environ.get("TANDEM_API_TOKEN") or None
         stack = start_stack(
-            model, Ports(), ROOT / "var" / "run", ROOT / "var" / "tracker.db", kb_url=settings().kb_url, api_token=api_token
+            model,
+            Ports(),
+            ROOT / "var" / "run",
+            ROOT / "var" / "tracker.db",
+            kb_url=settings().kb_url,
+            api_token=api_token,
+            shop_url=os.environ.get("TANDEM_SHOP_URL") or default_shop_url(),
         )
     except (StackError, TopicsError) as error:
         print(f"run: {error}", file=sys.stderr)

@@ -241,6 +241,20 @@ def sync_knowledge_base(kb_url: str, root: Path = ROOT) -> None:
         print(f"kb: {problem}", file=sys.stderr)
 
 
+def seed_demo_shop(shop_url: str) -> None:
+    """Create the demo shop (shop/demo) at ``shop_url`` and add the orders of data/shop/orders.yml it lacks."""
+    from core.clock import from_environment
+    from core.db import create_engine
+    from shop.demo import DemoShop
+    from shop.demo.seed import seed
+
+    engine = create_engine(shop_url)
+    try:
+        seed(DemoShop(engine, from_environment()))
+    finally:
+        engine.dispose()
+
+
 def start_stack(
     model: Path,
     ports: Ports,
@@ -253,8 +267,10 @@ def start_stack(
     api_token: Optional[str] = None,
     credentials: Path = ROOT / "credentials.yml",
     root: Path = ROOT,
+    shop_url: Optional[str] = None,
 ) -> Stack:
-    """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first.
+    """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first,
+    the demo shop at ``shop_url`` (default: a file in ``workdir``) seeded.
 
     ``env`` adds environment variables for the action and Rasa servers (secrets of a
     channel, a fake tool's URL in tests). Both servers read the stack's endpoints file
@@ -265,8 +281,10 @@ def start_stack(
     try:
         if kb_url:
             sync_knowledge_base(kb_url, root)
+        shop_url = shop_url or f"sqlite:///{workdir / 'shop.db'}"
+        seed_demo_shop(shop_url)
         endpoints = write_endpoints(stack, tracker_db, livechat)
-        env = {"TANDEM_ENDPOINTS": str(endpoints), **(env or {})}
+        env = {"TANDEM_ENDPOINTS": str(endpoints), "TANDEM_SHOP_URL": shop_url, **(env or {})}
         start_actions(stack, kb_url, env=env)
         start_rasa(stack, model, endpoints, env=env, credentials=credentials)
         if web:

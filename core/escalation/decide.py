@@ -1,8 +1,9 @@
 """The escalation decision: a pure function of the rules and a :class:`Turn`, so the policy stays deterministic.
 
-First match wins: a person asked for, a risk of the catalogue, an intent that
-needs a person, an unsure reading that may be risky, frustration, a tier's own
-topics, the details of an `assist` intent, then failed attempts at the limit.
+First match wins: an action's request for a person, a person asked for, a risk of
+the catalogue, an intent that needs a person, an unsure reading that may be risky,
+frustration, then (unless the message answers a form's question) a tier's own
+topics, the details of an `assist` intent, and failed attempts at the limit.
 """
 
 from __future__ import annotations
@@ -141,10 +142,40 @@ def risk_record(risk: Risk, signal: Mapping[str, Any]) -> Dict[str, Any]:
     return record
 
 
+def _frustrated(rules: Rules, turn: Turn, words: str) -> Optional[Decision]:
+    signals = frustration_signals(rules.frustration, words, turn.sentiment)
+    tier = rules.tiers.get(turn.tier or "")
+    threshold = tier.frustration_threshold if tier else rules.frustration.threshold
+    # Small talk is not a grievance ("tell me a joke", "you're a funny bot"): only a negative one counts.
+    small_talk = turn.intent in SMALL_TALK_INTENTS and "negative sentiment" not in signals
+    if sum(signals.values()) >= threshold and not small_talk:
+        return _decision(rules, "frustration", turn, ", ".join(signals))
+    return None
+
+
+def _requested(rules: Rules, turn: Turn, request: Mapping[str, Any]) -> Optional[Decision]:
+    """An action's request for a person, under the reason's own priority and team; unknown reasons are ignored."""
+    reason = str(request.get("reason") or "")
+    if reason not in rules.reasons:
+        return None
+    evidence = str(request.get("evidence") or "")
+    risk = next((r for r in rules.catalogue.risks if r.reason == reason), None)
+    detail = f'"{evidence}"' if evidence else reason.replace("_", " ")
+    reply = request.get("reply") if isinstance(request.get("reply"), str) else None
+    if risk is None:
+        return replace(_decision(rules, reason, turn, detail), reply=reply)
+    record = risk_record(risk, {"evidence": evidence, "matched_by": "action"})
+    return replace(_decision(rules, reason, turn, detail, risk.priority, risk.team, risk=record), reply=reply)
+
+
 def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
     """The escalation for this turn, or None when the bot should carry on. First match wins."""
     tier = rules.tiers.get(turn.tier or "")
     limit = rules.failed_attempt_limit_for(turn.tier)
+    if turn.requested is not None:
+        requested = _requested(rules, turn, turn.requested)
+        if requested is not None:
+            return requested
     if not turn.at_user_message:
         if turn.failure_recorded_this_turn:
             # The actions' count, plus what the conversation showed that no action recorded.
@@ -167,6 +198,11 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
             rules, risk.reason, turn, f'"{signal["evidence"]}"', risk.priority, risk.team, risk=risk_record(risk, signal)
         )
 
+    if turn.answering_form:
+        # "1234567" or an email address, given because the bot asked: its intent means nothing
+        # and the bot failed at nothing. A person asked for, a risk or anger still count.
+        return _frustrated(rules, turn, words)
+
     rule = rules.for_intent(turn.intent)
     if rule.automation == "human" and turn.confidence >= rule.min_confidence:
         # An intent that is a risk of the catalogue (account takeover is security): the agent sees it as one.
@@ -182,12 +218,9 @@ def decide(rules: Rules, turn: Turn) -> Optional[Decision]:
         unsure = Turn(**{**turn.__dict__, "intent": name})
         return _decision(rules, "low_confidence_high_risk", unsure, f"{confidence:.0%}", queue=rules.for_intent(name).queue)
 
-    signals = frustration_signals(rules.frustration, words, turn.sentiment)
-    threshold = tier.frustration_threshold if tier else rules.frustration.threshold
-    # Small talk is not a grievance ("tell me a joke", "you're a funny bot"): only a negative one counts.
-    small_talk = turn.intent in SMALL_TALK_INTENTS and "negative sentiment" not in signals
-    if sum(signals.values()) >= threshold and not small_talk:
-        return _decision(rules, "frustration", turn, ", ".join(signals))
+    frustrated = _frustrated(rules, turn, words)
+    if frustrated is not None:
+        return frustrated
 
     # A tier hands off its intents at once; when NLU is unsure (nlu_fallback), rather
     # than asking the customer which of two readings they meant, if either is one.

@@ -38,6 +38,8 @@ def answered_topic(earlier: Sequence[Exchange]) -> Optional[Tuple[str, bool]]:
     """
     solved = False
     for position, exchange in enumerate(reversed(earlier)):
+        if exchange.answered_form:
+            return None  # the bot asked, the customer answered: nothing to judge the answer by
         if exchange.intent == "problem_solved" and position == 0:
             solved = True
         elif exchange.intent == "tell_me_more" and exchange.recorded == 0:
@@ -86,7 +88,11 @@ def failure_weight(
     # match", "what's the weather") never brings in a person, a misread request after a failure does.
     off_topic = counts.off_topic if intent == OFF_TOPIC_INTENT and failing_already else 0
     lost = max(counts.unintelligible if unintelligible and not payload else 0, off_topic)
-    if previous is not None and ((previous.intent == OFF_TOPIC_INTENT and counts.off_topic) or previous.unintelligible):
+    if (
+        previous is not None
+        and not previous.answered_form
+        and ((previous.intent == OFF_TOPIC_INTENT and counts.off_topic) or previous.unintelligible)
+    ):
         # The bot just said it could not help, and it cannot read this one either.
         unclear = not payload and is_unsure(intent, confidence) and not _chatting(intent, confidence, readings)
         lost = max(lost, counts.unintelligible if unclear else 0)
@@ -145,6 +151,9 @@ def earlier_weights(rules: Rules, earlier: Sequence[Exchange]) -> List[int]:
     """Each earlier message's failed attempts, oldest first, in one pass (each sees the ones before it)."""
     weights: List[int] = []
     for index, e in enumerate(earlier):
+        if e.answered_form:
+            weights.append(0)  # an order number or an email the bot asked for
+            continue
         failing = is_failing(earlier, weights)
         weights.append(
             failure_weight(rules, e.text, e.intent, e.confidence, e.readings, earlier[:index], e.unintelligible, failing)

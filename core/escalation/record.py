@@ -43,4 +43,5 @@ def decision_record(
         "failed_attempt_limit": failed_attempt_limit,
         "urgent_words": list(urgent_words),
         "rules": rules_fingerprint,
+        "reply": decision.reply,
     }

@@ -22,6 +22,7 @@ class Exchange:
     recorded: int = 0  # failed attempts the actions recorded
     reset: bool = False  # the failed attempts were reset (problem solved)
     unintelligible: bool = False  # resembles nothing the bot knows (policies/risk_detector.py)
+    answered_form: bool = False  # the reply to a form's question, which the form took
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class Turn:
     # {"risk", "evidence", "matched_by", ...} (policies/risk_detector.py).
     risks: Tuple[Mapping[str, Any], ...] = ()
     unintelligible: bool = False
+    # The message answers the question a form asked (an order number, an email), and the form
+    # has not turned it down: what it says is data, not an intent to read or a failed attempt.
+    answering_form: bool = False
+    # An action asked for a person since this message ({"reason", "evidence"}): e.g. the order
+    # lookup after too many wrong order details (the escalation_request slot).
+    requested: Optional[Mapping[str, Any]] = None
 
 
 @dataclass(frozen=True)
@@ -57,3 +64,5 @@ class Decision:
     failed_attempts: Optional[int] = None  # the count behind a repeated_failure, for the slot
     # For a risk of the catalogue: what the agent sees (the handoff_risk slot, the packet's "risk").
     risk: Optional[Mapping[str, Any]] = None
+    # The response that tells the customer, when the action that asked for a person names one.
+    reply: Optional[str] = None
