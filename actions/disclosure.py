@@ -48,7 +48,12 @@ class ActionMoreDetail(Action):
                 dispatcher.utter_message(response="utter_kb_detail", **kwargs)
                 return []
         response = detail_response(tracker, domain)
-        dispatcher.utter_message(response=response or "utter_no_more_detail")
+        if response is None:
+            dispatcher.utter_message(response="utter_no_more_detail")
+            return []
+        # A reply made from data (an order's status) has its detail filled from the same values.
+        facts = tracker.get_slot("reply_facts")
+        dispatcher.utter_message(response=response, **(facts if isinstance(facts, dict) else {}))
         return []
 
 
