@@ -34,9 +34,18 @@ def turn(text="", intent="order_status", confidence=0.95, **kwargs):
 ANSWER = ("action_answer_from_kb",)
 
 
-def said(intent, text="", confidence=0.95, actions=ANSWER, readings=(), recorded=0, reset=False):
+def said(intent, text="", confidence=0.95, actions=ANSWER, readings=(), recorded=0, reset=False, answered_form=False):
     """An earlier customer message and what the bot did about it."""
-    return Exchange(text or f"about {intent}", intent, confidence, tuple(readings), tuple(actions), recorded, reset)
+    return Exchange(
+        text or f"about {intent}",
+        intent,
+        confidence,
+        tuple(readings),
+        tuple(actions),
+        recorded,
+        reset,
+        answered_form=answered_form,
+    )
 
 
 def found(risk, evidence, matched_by="meaning"):
