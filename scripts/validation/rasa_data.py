@@ -21,7 +21,7 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import yaml
 
@@ -161,8 +161,8 @@ def _captured() -> Iterator[tuple[list[warnings.WarningMessage], list[logging.Lo
         logger.setLevel(level)
 
 
-def _run_validator(root: Path) -> tuple[bool, dict[str, list]]:
-    """What ``rasa data validate --fail-on-warnings`` runs; the responses of the domain for the code check."""
+def _run_validator(root: Path) -> tuple[bool, dict[str, list], dict[str, Any]]:
+    """What ``rasa data validate --fail-on-warnings`` runs; the responses and forms of the domain for the code check."""
     from rasa.shared.importers.importer import TrainingDataImporter
     from rasa.validator import Validator
 
@@ -184,7 +184,17 @@ def _run_validator(root: Path) -> tuple[bool, dict[str, list]]:
         validator.verify_story_structure(ignore_warnings=False),
     ]
     validator.warn_if_config_mandatory_keys_are_not_set()
-    return all(results), dict(validator.domain.responses)
+    return all(results), dict(validator.domain.responses), dict(validator.domain.forms)
+
+
+def asked_by_forms(forms: dict[str, Any]) -> dict[str, str]:
+    """The responses a form sends to ask for its slots (``utter_ask_<form>_<slot>`` or ``utter_ask_<slot>``)."""
+    asked = {}
+    for form, spec in forms.items():
+        for slot in (spec or {}).get("required_slots") or []:
+            for name in (f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"):
+                asked[name] = f"{DOMAIN}: forms.{form}"
+    return asked
 
 
 def check_rasa_data(root: Path) -> RasaReport:
@@ -194,7 +204,7 @@ def check_rasa_data(root: Path) -> RasaReport:
     report = RasaReport()
     with _captured() as (caught, records):
         try:
-            valid, responses = _run_validator(root)
+            valid, responses, forms = _run_validator(root)
         except (RasaException, ValueError, OSError, yaml.YAMLError) as error:
             where = Path(getattr(error, "filename", None) or root / DOMAIN)
             mark = getattr(getattr(error, "underlying_yaml_exception", None), "problem_mark", None)
@@ -202,7 +212,7 @@ def check_rasa_data(root: Path) -> RasaReport:
             report.problems.append(Problem(shown(where, root), line, "rasa", " ".join(str(error).split())))
             return report
     found = list(senders(code_files()))
-    sent = sent_by_code(responses, found)
+    sent = {**asked_by_forms(forms), **sent_by_code(responses, found)}
     messages = [str(w.message) for w in caught if not issubclass(w.category, _NOISE)]
     messages += [record.getMessage() for record in records]
     for message in dict.fromkeys(messages):
