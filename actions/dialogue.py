@@ -31,3 +31,17 @@ def message_that_started(tracker: Tracker, loop: str) -> Optional[Dict[str, Any]
         elif started and event.get("event") == "user":
             return {**(event.get("parse_data") or {}), "text": event.get("text")}
     return None
+
+
+# The customer's reactions to an answer: they mean something only after one.
+REACTIONS = frozenset({"not_helpful", "problem_solved", "tell_me_more"})
+_VERDICT_PAYLOADS = ("/problem_solved", "/not_helpful")
+
+
+def offered_verdict(tracker: Tracker) -> bool:
+    """Whether the bot's latest message was an answer the customer can judge (it offered "solved"/"not it")."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return any(str(b.get("payload", "")).startswith(_VERDICT_PAYLOADS) for b in buttons)
+    return False

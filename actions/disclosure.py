@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.attempts import record_failure, reset_failures
-from actions.dialogue import last_bot_response
+from actions.dialogue import last_bot_response, offered_verdict
 from actions.knowledge_base import NOT_IT, SOLVED, detail_kwargs, record_verdict
 
 
@@ -71,6 +71,10 @@ class ActionNotHelpful(Action):
         return "action_not_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if not offered_verdict(tracker):
+            # "It doesn't work" with nothing tried yet: no answer failed, so ask what it is about.
+            dispatcher.utter_message(response="utter_ask_what_about")
+            return []
         failure, at_limit = record_failure(tracker)
         if not at_limit:
             dispatcher.utter_message(response="utter_sorry_not_helpful")

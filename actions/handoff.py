@@ -131,7 +131,7 @@ class ActionHandoff(Action):
             if not wait.live:
                 dispatcher.utter_message(response="utter_offer_email_followup")
         # A form the customer was answering (an order number) ends: the person takes it from here.
-        if tracker.active_loop.get("name"):
+        if (tracker.active_loop or {}).get("name"):
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
         return [*events, SlotSet("handoff_id", handoff.id), ConversationPaused()]
 

@@ -43,7 +43,7 @@ FALLBACK_INTENT = "nlu_fallback"
 OFF_TOPIC_INTENT = "out_of_scope"
 CLARIFY_ACTION = "action_clarify"
 # Readings that say nothing about what the customer needs help with.
-SMALL_TALK_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge", "chitchat", "out_of_scope"}
+SMALL_TALK_INTENTS = {"greet", "goodbye", "restart", "thanks", "affirm", "deny", "bot_challenge", "chitchat", "out_of_scope"}
 # Readings of a customer who is chatting (thanking, agreeing, praising, joking), not asking for help:
 # an unsure message read this way is not a failed attempt.
 CHAT_INTENTS = {"greet", "goodbye", "thanks", "affirm", "bot_challenge", "chitchat", "feedback"}

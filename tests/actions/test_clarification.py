@@ -88,6 +88,14 @@ async def test_clarifies_again_after_an_understood_turn(make_tracker, dispatcher
     assert [m["response"] for m in dispatcher.messages] == ["utter_clarify"]
 
 
+KB_ANSWER = {
+    "event": "bot",
+    "text": "...",
+    "metadata": {"utter_action": "utter_kb_answer"},
+    "data": {"buttons": [{"title": "That solved it", "payload": "/problem_solved"}, {"title": "x", "payload": "/not_helpful"}]},
+}
+
+
 async def test_without_known_interpretations_offers_a_person(make_tracker, dispatcher, domain):
     tracker = make_tracker([user_event("???", "nlu_fallback", 0.3, ranking=[{"name": "nlu_fallback", "confidence": 0.3}])])
 
@@ -95,3 +103,29 @@ async def test_without_known_interpretations_offers_a_person(make_tracker, dispa
 
     assert [m["response"] for m in dispatcher.messages] == ["utter_clarify_failed"]
     assert SlotSet("failed_attempts", 1.0) in events
+
+
+async def test_a_vague_first_message_is_asked_what_it_is_about(make_tracker, dispatcher, domain):
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "not_helpful", "confidence": 0.4}]
+    tracker = make_tracker([user_event("it doesn't work", "nlu_fallback", 0.4, ranking=ranking)])
+
+    events = await ActionClarify().run(dispatcher, tracker, domain)
+
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_what_about"]
+    assert events == []
+    assert "/request_human" in {b["payload"] for b in domain["responses"]["utter_ask_what_about"][0]["buttons"]}
+
+
+async def test_reactions_are_only_offered_as_readings_after_an_answer(make_tracker, dispatcher, domain):
+    ranking = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": "not_helpful", "confidence": 0.35},
+        {"name": "complaint", "confidence": 0.3},
+    ]
+    first = make_tracker([user_event("I have a problem", "nlu_fallback", 0.4, ranking=ranking)])
+    await ActionClarify().run(dispatcher, first, domain)
+    assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == ["/complaint", "/deny"]
+
+    later = make_tracker([KB_ANSWER, user_event("I have a problem", "nlu_fallback", 0.4, ranking=ranking)])
+    await ActionClarify().run(dispatcher, later, domain)
+    assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == ["/not_helpful", "/complaint", "/deny"]

@@ -3,6 +3,9 @@ from rasa_sdk.events import SlotSet
 from actions.disclosure import ActionMoreDetail, ActionNotHelpful, ActionProblemSolved
 from tests.conftest import action_event, bot_event, user_event
 
+# The bot's answer, with the verdict buttons "that's not it" reacts to.
+KB_ANSWER = {**bot_event("utter_kb_answer"), "data": {"buttons": [{"title": "That's not it", "payload": "/not_helpful"}]}}
+
 
 def with_responses(domain, *names):
     """The real domain plus responses a designer could add."""
@@ -67,7 +70,7 @@ async def test_solved_resets_failed_attempts(make_tracker, dispatcher, domain):
 
 
 async def test_not_helpful_counts_then_hands_off_at_the_limit(make_tracker, dispatcher, domain):
-    first = await ActionNotHelpful().run(dispatcher, make_tracker([user_event("nope", "not_helpful")]), domain)
+    first = await ActionNotHelpful().run(dispatcher, make_tracker([KB_ANSWER, user_event("nope", "not_helpful")]), domain)
     assert first == [SlotSet("failed_attempts", 1.0)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_sorry_not_helpful"]
 
@@ -75,7 +78,7 @@ async def test_not_helpful_counts_then_hands_off_at_the_limit(make_tracker, disp
     at_limit = {"failed_attempts": 1.0, "handoff_at_next_failure": True}
     second_dispatcher = type(dispatcher)()
     second = await ActionNotHelpful().run(
-        second_dispatcher, make_tracker([user_event("still no", "not_helpful")], slots=at_limit), domain
+        second_dispatcher, make_tracker([KB_ANSWER, user_event("still no", "not_helpful")], slots=at_limit), domain
     )
     assert second == [SlotSet("failed_attempts", 2.0)]
     assert second_dispatcher.messages == [], "at the limit the escalation policy speaks, not this action"
@@ -84,9 +87,18 @@ async def test_not_helpful_counts_then_hands_off_at_the_limit(make_tracker, disp
 async def test_the_policy_not_the_count_says_when_the_limit_is_reached(make_tracker, dispatcher, domain):
     """Whether this failure hands off is the escalation policy's answer (handoff_at_next_failure), given before
     the action with the customer's tier and the model's limit; the action holds no limit of its own."""
-    tracker = make_tracker([user_event("still no", "not_helpful")], slots={"failed_attempts": 1.0})
+    tracker = make_tracker([KB_ANSWER, user_event("still no", "not_helpful")], slots={"failed_attempts": 1.0})
 
     events = await ActionNotHelpful().run(dispatcher, tracker, domain)
 
     assert events == [SlotSet("failed_attempts", 2.0)]
     assert [m["response"] for m in dispatcher.messages] == ["utter_sorry_not_helpful"]
+
+
+async def test_not_helpful_with_nothing_answered_asks_what_it_is_about(make_tracker, dispatcher, domain):
+    tracker = make_tracker([bot_event("utter_greet"), user_event("it doesn't work", "not_helpful")])
+
+    events = await ActionNotHelpful().run(dispatcher, tracker, domain)
+
+    assert events == []  # no answer failed: no failed attempt
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_what_about"]

@@ -9,8 +9,9 @@ import actions
 
 
 def implemented_actions():
-    for module in pkgutil.iter_modules(actions.__path__):
-        importlib.import_module(f"actions.{module.name}")
+    # As rasa-sdk finds them (--actions actions): every module of the package, subpackages too.
+    for module in pkgutil.walk_packages(actions.__path__, "actions."):
+        importlib.import_module(module.name)
     found = set()
     stack = list(Action.__subclasses__())
     while stack:
