@@ -52,7 +52,7 @@ def test_verdicts_are_kept_for_the_handoff(conversation):
 
 
 def test_ambiguous_offers_titles_then_answers_the_chosen_one(conversation, articles):
-    [reply] = conversation.say("/order_status")  # the greeting's "Track my order" button: no words to rank by
+    [reply] = conversation.say("/return_policy")  # the greeting's "Returns and refunds" button: no words to rank by
 
     assert conversation.responses() == ["utter_kb_choices"]
     choices = reply["buttons"][:-1]

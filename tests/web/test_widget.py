@@ -30,11 +30,11 @@ def test_ask_click_reload_and_keep_history(page, stack):
 
     send(page, "hi")
     page.wait_for_selector(".tandem-msg.tandem-bot")
-    page.locator(".tandem-buttons button", has_text="Track my order").first.click()
+    page.locator(".tandem-buttons button", has_text="Returns and refunds").first.click()
     page.wait_for_function("document.querySelectorAll('.tandem-msg.tandem-bot').length >= 2")
     bot_texts = page.locator(".tandem-msg.tandem-bot").all_inner_texts()
     user_texts = page.locator(".tandem-msg.tandem-user").all_inner_texts()
-    assert user_texts == ["hi", "Track my order"]
+    assert user_texts == ["hi", "Returns and refunds"]
 
     page.reload()
     page.click("#tandem-launcher")
