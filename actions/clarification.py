@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.attempts import record_failure
-from actions.dialogue import REACTIONS, offered_verdict, response_text
+from actions.dialogue import REACTIONS, response_text, something_answered
 
 FALLBACK_INTENT = "nlu_fallback"
 # Bot turns that already asked the customer to clarify.
@@ -51,7 +51,7 @@ def readings(tracker: Tracker, domain: DomainDict) -> Tuple[List[Dict[str, Any]]
     """The likeliest readings as buttons, and whether a reaction to an answer was left out (nothing answered yet)."""
     ranking = tracker.latest_message.get("intent_ranking") or []
     # "That didn't help" is no reading of "I have a problem" when nothing was answered yet.
-    answered = offered_verdict(tracker)
+    answered = something_answered(tracker)
     options: List[Dict[str, Any]] = []
     left_out = False
     for candidate in ranking:

@@ -38,10 +38,16 @@ REACTIONS = frozenset({"not_helpful", "problem_solved", "tell_me_more"})
 _VERDICT_PAYLOADS = ("/problem_solved", "/not_helpful")
 
 
-def offered_verdict(tracker: Tracker) -> bool:
-    """Whether the bot's latest message was an answer the customer can judge (it offered "solved"/"not it")."""
+def something_answered(tracker: Tracker) -> bool:
+    """Whether the bot has given an answer the customer can judge ("solved" / "not it" offered) in this conversation.
+
+    Only then can "that didn't help" be a failed attempt; before, it is a vague start.
+    """
     for event in reversed(tracker.events):
+        if event.get("event") in ("restart", "session_started"):
+            return False
         if event.get("event") == "bot":
             buttons = (event.get("data") or {}).get("buttons") or []
-            return any(str(b.get("payload", "")).startswith(_VERDICT_PAYLOADS) for b in buttons)
+            if any(str(b.get("payload", "")).startswith(_VERDICT_PAYLOADS) for b in buttons):
+                return True
     return False

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.attempts import record_failure, reset_failures
-from actions.dialogue import last_bot_response, offered_verdict
+from actions.dialogue import last_bot_response, something_answered
 from actions.knowledge_base import NOT_IT, SOLVED, detail_kwargs, record_verdict
 
 
@@ -71,7 +71,7 @@ class ActionNotHelpful(Action):
         return "action_not_helpful"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if not offered_verdict(tracker):
+        if not something_answered(tracker):
             # "It doesn't work" with nothing tried yet: no answer failed, so ask what it is about.
             dispatcher.utter_message(response="utter_ask_what_about")
             return []

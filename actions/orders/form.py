@@ -70,9 +70,13 @@ class ValidateOrderForm(FormValidationAction):
     async def extract_order_proof(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "order_proof":
-            return {}
-        proof = proof_in(tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("requested_slot") == "order_proof":
+            proof = proof_in(text)
+        else:
+            # Given unasked ("order AC-1234567, my email is ..."): never asked for again.
+            email = _EMAIL.search(text)
+            proof = email.group(0) if email else None
         return {"order_proof": proof} if proof else {}
 
     def validate_order_number(

@@ -85,14 +85,16 @@ def test_out_of_scope_is_honest_and_says_what_it_can_do(conversation):
 
 
 def test_entities_are_extracted_into_slots(conversation):
-    conversation.say("where is order AC-482913? my email is jane.doe@example.com")
+    conversation.say("where is order AC-1234567? my email is maya.patel@example.com")
 
     user = [e for e in conversation.tracker()["events"] if e["event"] == "user"][-1]
-    assert sorted(e["value"] for e in user["parse_data"]["entities"]) == ["AC-482913", "jane.doe@example.com"]
+    assert sorted(e["value"] for e in user["parse_data"]["entities"]) == ["AC-1234567", "maya.patel@example.com"]
 
     slots = conversation.tracker()["slots"]
-    assert slots["order_number"] == "AC-482913"
-    assert slots["email"] == "jane.doe@example.com"
+    assert slots["email"] == "maya.patel@example.com"
+    # Number and proof in one message: the order is looked up at once, nothing asked again.
+    assert slots["order_number"] == slots["order_verified"] == "1234567"
+    assert conversation.responses()[-1] == "utter_order_shipped"
 
 
 def test_escalation_slots_are_in_the_tracker_from_the_start(conversation):

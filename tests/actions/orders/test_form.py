@@ -116,3 +116,8 @@ def test_a_new_number_starts_a_new_lookup(dispatcher, domain):
     }
     assert FORM.validate_order_number("hello", dispatcher, given, domain) == {"order_number": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_order_number_unclear"]
+
+
+async def test_an_email_given_unasked_is_taken_as_proof(dispatcher, domain):
+    first = tracker("where is order AC-1234567? my email is maya.patel@example.com", "order_status")
+    assert await FORM.extract_order_proof(dispatcher, first, domain) == {"order_proof": "maya.patel@example.com"}
