@@ -49,6 +49,7 @@ from shop.shopify import queries
 from shop.shopify.client import ShopifyAuthError, ShopifyClient
 
 _DIGITS = re.compile(r"\d{1,20}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
 _EMAIL = re.compile(r"[^\s@\"\\]+@[^\s@\"\\]+")
 _DEAD_FULFILLMENTS = {"CANCELLED", "ERROR", "FAILURE"}
 _PACKED = {"IN_PROGRESS", "PENDING_FULFILLMENT", "ON_HOLD"}
@@ -287,6 +288,10 @@ class ShopifyShop:
         node, order = self._existing(number)
         if not order.can_change_address:
             raise NotAllowed("already_dispatched")
+        country = address.country.strip().upper()
+        if not _COUNTRY.fullmatch(country):
+            # CountryCode is an enum: Shopify would refuse the whole request, not answer a userError.
+            raise NotAllowed("invalid_address", f"country {address.country!r} is not a two-letter country code")
         first, last = split_name(address.name)
         shipping = {
             "firstName": first,
@@ -295,7 +300,7 @@ class ShopifyShop:
             "address2": address.line2,
             "city": address.city,
             "zip": address.postcode,
-            "countryCode": address.country,
+            "countryCode": country,
         }
         variables = {"input": {"id": node["id"], "shippingAddress": shipping}}
         payload = self._client.execute(queries.UPDATE_ADDRESS, queries.UPDATE_ADDRESS_DOCUMENT, variables).get("orderUpdate")

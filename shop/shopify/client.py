@@ -132,7 +132,7 @@ class ShopifyClient:
         self.shop_domain = shop_domain
         self.api_version = api_version
         self.endpoint = f"{(base_url or f'https://{shop_domain}').rstrip('/')}/admin/api/{api_version}/graphql.json"
-        self.timeout = (min(CONNECT_TIMEOUT, timeout_seconds), timeout_seconds)
+        self.timeout = (min(CONNECT_TIMEOUT, float(timeout_seconds)), float(timeout_seconds))
         self.max_throttle_retries = max_throttle_retries
         self.max_throttle_wait = max_throttle_wait
         self._token = Secret(access_token)
