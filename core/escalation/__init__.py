@@ -1,7 +1,7 @@
 """The escalation rules: when a person takes over, and why. Pure: no Rasa, no I/O but reading the rules files.
 
-- :mod:`~core.escalation.rules_file`: reading a designer's YAML, checked against its JSON Schema
-  (``escalation.schema.json``, ``risks.schema.json``), with errors that name the key;
+- ``escalation.schema.json``, ``risks.schema.json``: the files' shape, checked by :mod:`core.yaml_schema`
+  with errors that name the key;
 - :mod:`~core.escalation.risk_catalogue`: the risk catalogue (data/risks.yml);
 - :mod:`~core.escalation.rules` and :mod:`~core.escalation.loading`: the rules (data/escalation.yml), typed and validated;
 - :mod:`~core.escalation.signals`: sentiment, frustration and urgent sentences;

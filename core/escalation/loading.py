@@ -4,7 +4,7 @@ Errors: ``EscalationRulesError`` (a ``ValueError``) names the file, the key
 path and the reason: ``data/escalation.yml: intents.refund_request.automation:
 must be one of automate, assist, human (got 'auto')``. Training fails on it,
 so a broken file never reaches customers. The file's shape is checked against
-``escalation.schema.json`` (core/escalation/rules_file.py); what depends on the
+``escalation.schema.json`` beside this module (core/yaml_schema.py); what depends on the
 domain and the catalogue is checked here.
 
 Only :func:`load_rules` reads files; :func:`parse_rules` is pure.
@@ -26,7 +26,9 @@ from core.escalation.rules import (
     Rules,
     Tier,
 )
-from core.escalation.rules_file import check, one_of, read_yaml, regex
+from core.yaml_schema import check, one_of, read_yaml, regex
+
+SCHEMA = Path(__file__).with_name("escalation.schema.json")
 
 # What the agent reads for a risk: the catalogue's why, then the customer's words that showed it.
 RISK_EXPLANATION = "Escalated because of {risk}: {why} The customer wrote: {detail}"
@@ -88,7 +90,7 @@ def parse_rules(
     """The validated rules. The risk catalogue is ``catalogue`` (load_rules reads the file that
     ``risk_catalogue`` names) or, in rules saved with a model, the catalogue embedded under that key.
     ``known_intents`` None skips the intent checks (a saved model's were checked at training)."""
-    check(raw, "escalation.schema.json", path)
+    check(raw, SCHEMA, path)
     if catalogue is None:
         if not isinstance(raw["risk_catalogue"], dict):
             raise EscalationRulesError(

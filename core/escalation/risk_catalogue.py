@@ -11,7 +11,7 @@ shows), ``gentle`` (the customer may be in a hard situation), and ``intents``
 whose training examples belong to this risk (the detector does not count them
 as ordinary messages).
 
-Parsing is pure; the file's shape is checked against ``risks.schema.json`` (core/escalation/rules_file.py),
+Parsing is pure; the file's shape is checked against ``risks.schema.json`` beside this module (core/yaml_schema.py),
 the rest here; errors name the file, the key path and the reason.
 """
 
@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from core.escalation.rules_file import RulesFileError, check, one_of, regex
+from core.yaml_schema import RulesFileError, check, one_of, regex
 
 PRIORITIES = ("P1", "P2", "P3")
 # The team of a handoff that carries no decision of the escalation policy (a designer's rule or story
@@ -31,6 +32,8 @@ FALLBACK_TEAM = "general"
 RISKS_KEY = "risks"
 UNINTELLIGIBLE_KEY = "unintelligible"
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+# The file's shape (keys, types, ranges); the checks in parse_catalogue are what a schema cannot say.
+SCHEMA = Path(__file__).with_name("risks.schema.json")
 
 
 @dataclass(frozen=True)
@@ -104,8 +107,8 @@ class Catalogue:
 
 def parse_catalogue(raw: Any, known_intents: Optional[Set[str]], path: str = "data/risks.yml") -> Catalogue:
     """The validated catalogue; ``known_intents`` None skips the intent check (a model checked them at training).
-    Its shape is checked against ``risks.schema.json`` (core/escalation/rules_file.py); the rest here."""
-    check(raw, "risks.schema.json", path)
+    Its shape is checked against ``risks.schema.json`` (core/yaml_schema.py); the rest here."""
+    check(raw, SCHEMA, path)
     teams = {str(name): description.strip() for name, description in raw["teams"].items()}
     if FALLBACK_TEAM not in teams:
         raise RulesFileError(

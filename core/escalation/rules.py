@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any, Mapping, Optional, Tuple
 
 from core.escalation.risk_catalogue import Catalogue
-from core.escalation.rules_file import RulesFileError
+from core.yaml_schema import RulesFileError
 
 # The reasons escalation.yml itself defines; each risk of the catalogue (data/risks.yml) adds its own.
 BASE_REASONS = (

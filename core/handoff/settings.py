@@ -8,7 +8,8 @@ Sources:
   SQLAlchemy URL of the handoff store. Rasa expands ``${VAR}`` in this file, and so
   does this loader.
 - ``data/handoff.yml`` (``TANDEM_HANDOFF_SETTINGS``): business hours, holidays, time
-  zone and waiting estimates, owned by the support team.
+  zone, waiting estimates and limits, owned by the support team; its shape is checked
+  against ``handoff.schema.json`` beside this module (core/yaml_schema.py).
 - Environment: ``TANDEM_HANDOFF_URL`` (store URL), ``TANDEM_DESK_TOKENS`` (agents of
   the built-in desk, ``name:token,name:token``), ``TANDEM_PSEUDONYM_KEY`` (key for
   pseudonymous customer ids in packets).
@@ -27,15 +28,19 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar
 
 import yaml
 
 from core.secrets import local_secret
+from core.yaml_schema import RulesFileError, check
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+# The shape of data/handoff.yml; the checks in _hours are what a schema cannot say.
+SCHEMA = Path(__file__).with_name("handoff.schema.json")
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LIVECHAT_TYPES = ("desk", "chatwoot", "slack", "webhook")
+T = TypeVar("T")
 
 
 class HandoffConfigError(ValueError):
@@ -120,16 +125,22 @@ def _read_yaml(path: Path) -> Dict[str, Any]:
     return raw
 
 
-def _clock(path: Path, key: str, value: Any) -> time:
-    if isinstance(value, int):  # YAML 1.1 reads 09:00 as sexagesimal 540
+def _clock(value: Any) -> time:
+    if isinstance(value, int):  # YAML 1.1 reads an unquoted 10:00 as sexagesimal 600
         return time(value // 60, value % 60)
+    return time.fromisoformat(value.strip())
+
+
+def _checked(raw: Mapping[str, Any], path: Path) -> None:
+    """The file's shape (keys, types, ranges, the form of times and dates), against handoff.schema.json."""
     try:
-        return time.fromisoformat(str(value))
-    except ValueError:
-        raise HandoffConfigError(f"{path}: {key}: expected a time like 09:00, got {value!r}") from None
+        check(raw, SCHEMA, str(path))
+    except RulesFileError as error:
+        raise HandoffConfigError(str(error)) from None
 
 
-def parse_hours(raw: Mapping[str, Any], path: Path) -> Hours:
+def _hours(raw: Mapping[str, Any], path: Path) -> Hours:
+    """What the schema cannot say: the time zone exists, and each span closes after it opens."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     tz = str(raw.get("timezone", "UTC"))
@@ -138,58 +149,35 @@ def parse_hours(raw: Mapping[str, Any], path: Path) -> Hours:
     except (ZoneInfoNotFoundError, ValueError):
         raise HandoffConfigError(f"{path}: timezone: unknown time zone {tz!r}") from None
     weekly: Dict[int, Tuple[Tuple[time, time], ...]] = {}
-    hours = raw.get("business_hours") or {}
-    if not isinstance(hours, dict):
-        raise HandoffConfigError(f"{path}: business_hours: expected a mapping of weekday to opening times")
-    for day, spans in hours.items():
-        if day not in DAYS:
-            raise HandoffConfigError(f"{path}: business_hours.{day}: not a weekday (use {', '.join(DAYS)})")
+    for day, spans in (raw.get("business_hours") or {}).items():
         if spans in (None, "closed"):
             continue
-        if isinstance(spans, str):
-            spans = [spans]
         parsed = []
-        for span in spans:
-            parts = str(span).split("-") if not isinstance(span, list) else span
-            if len(parts) != 2:
-                raise HandoffConfigError(f"{path}: business_hours.{day}: expected '09:00-17:30', got {span!r}")
-            start, end = (_clock(path, f"business_hours.{day}", p.strip() if isinstance(p, str) else p) for p in parts)
+        for span in [spans] if isinstance(spans, str) else spans:
+            start, end = (_clock(part) for part in (span.split("-") if isinstance(span, str) else span))
             if end <= start and end != time(0, 0):
                 raise HandoffConfigError(f"{path}: business_hours.{day}: {span!r} closes before it opens")
             parsed.append((start, end))
         weekly[DAYS.index(day)] = tuple(sorted(parsed))
-    holidays = set()
-    for value in raw.get("holidays") or []:
-        try:
-            holidays.add(value if isinstance(value, date) else date.fromisoformat(str(value)))
-        except ValueError:
-            raise HandoffConfigError(f"{path}: holidays: expected dates like 2026-12-25, got {value!r}") from None
+    holidays = {value if isinstance(value, date) else date.fromisoformat(value) for value in raw.get("holidays") or ()}
     return Hours(timezone=tz, weekly=weekly, holidays=frozenset(holidays))
 
 
-def parse_waiting(raw: Mapping[str, Any], path: Path) -> Waiting:
-    values = {}
-    for key, default in Waiting().__dict__.items():
-        value = raw.get(key, default)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise HandoffConfigError(f"{path}: waiting.{key}: must be a positive number, got {value!r}")
-        values[key] = type(default)(value)
-    return Waiting(**values)
+def _typed(cls: Callable[..., T], raw: Mapping[str, Any]) -> T:
+    """The settings of ``raw`` over the defaults, each of its default's type (YAML's 6 is 6.0 minutes)."""
+    defaults = cls().__dict__
+    return cls(**{key: type(defaults[key])(value) for key, value in raw.items()})
 
 
-def parse_limits(raw: Mapping[str, Any], path: Path) -> Limits:
-    if not isinstance(raw, Mapping):
-        raise HandoffConfigError(f"{path}: limits: expected a mapping")
-    values = {}
-    for key, default in Limits().__dict__.items():
-        value = raw.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise HandoffConfigError(f"{path}: limits.{key}: must be a whole number of at least 1, got {value!r}")
-        values[key] = value
-    unknown = sorted(set(raw) - set(values))
-    if unknown:
-        raise HandoffConfigError(f"{path}: limits.{unknown[0]}: unknown setting (known: {', '.join(values)})")
-    return Limits(**values)
+def parse_handoff_file(raw: Mapping[str, Any], path: Path) -> Tuple[Hours, Waiting, Limits]:
+    """The settings of data/handoff.yml, or a HandoffConfigError naming the file, the key and the reason."""
+    _checked(raw, path)
+    return _hours(raw, path), _typed(Waiting, raw.get("waiting") or {}), _typed(Limits, raw.get("limits") or {})
+
+
+def parse_hours(raw: Mapping[str, Any], path: Path) -> Hours:
+    """The opening hours of data/handoff.yml (``raw``: the whole file)."""
+    return parse_handoff_file(raw, path)[0]
 
 
 def parse_desk_tokens(value: str) -> Dict[str, str]:
@@ -234,12 +222,13 @@ def load_settings(env: Optional[Mapping[str, str]] = None, check_endpoints: Opti
     raw = _read_yaml(settings_path)
     store_url = env.get("TANDEM_HANDOFF_URL") or livechat.get("store_url") or f"sqlite:///{ROOT / 'var' / 'handoff.db'}"
     tokens = env.get("TANDEM_DESK_TOKENS")
+    hours, waiting, limits = parse_handoff_file(raw, settings_path)
     return HandoffSettings(
         store_url=str(store_url),
         livechat=livechat,
-        hours=parse_hours(raw, settings_path),
-        waiting=parse_waiting(raw.get("waiting") or {}, settings_path),
-        limits=parse_limits(raw.get("limits") or {}, settings_path),
+        hours=hours,
+        waiting=waiting,
+        limits=limits,
         desk_tokens=parse_desk_tokens(tokens) if tokens else {default_desk_token(): "Support agent"},
         pseudonym_key=env.get("TANDEM_PSEUDONYM_KEY") or _local_secret("pseudonym-key"),
     )

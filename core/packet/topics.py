@@ -29,7 +29,7 @@ import yaml
 
 from core.domain_file import known_intents
 from core.escalation.rules import HUMAN_REQUEST_INTENT
-from core.escalation.rules_file import RulesFileError, check, read_yaml
+from core.yaml_schema import RulesFileError, check, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TOPICS_ENV = "TANDEM_TOPICS"
@@ -146,7 +146,7 @@ def parse_topics(
     """The validated topics. ``known_intents``/``known_reasons`` None skip the checks of names against
     the domain and the escalation rules."""
     try:
-        check(raw, str(SCHEMA), path)
+        check(raw, SCHEMA, path)
         topics_data = raw["topics"]
         _intent_names(path, topics_data, "topics", known_intents)
         topics = {str(name): _topic(path, value, f"topics.{name}") for name, value in topics_data.items()}

@@ -7,7 +7,9 @@ links are checked here and survive a move of the help centre.
 
 Every check reports a problem with the line of the file it is about, because the people who fix
 articles are editors with a text editor, not developers with a debugger:
-``data/kb/track-your-order.md:9: review_by must be after last_reviewed (2026-09-02)``.
+``data/kb/track-your-order.md:9: review_by must be after last_reviewed (2026-09-02)``. What the
+front matter may hold is declared in ``article.schema.json`` (checked by core/yaml_schema.py);
+``fields.py`` adds what a schema cannot say.
 
 Errors:
 

@@ -12,21 +12,15 @@ from typing import Any, Callable, Mapping, Optional
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
+# What the front matter may hold (types, lengths, choices) is article.schema.json beside this module.
 STATUSES = ("approved", "draft", "retired")
-# The front-matter keys, in the order editors write them; all are required.
 # `make validate` and `make kb-report` name approved articles this close to review_by.
 REVIEW_WARNING_DAYS = 30
+# The front-matter keys, in the order editors write them; all are required (``questions`` is optional).
 KEYS = ("id", "title", "topics", "short_answer", "source_url", "owner", "last_reviewed", "review_by", "status", "version")
-# Optional: the ways customers ask for this article, which retrieval matches against.
-OPTIONAL_KEYS = ("questions",)
-MAX_QUESTIONS = 30
-MAX_QUESTION = 200
-# The channel shows the short answer as one chat bubble; longer text belongs in the body.
-MAX_SHORT_ANSWER = 300
 DELIMITER = "---"
 
 KB_LINK = re.compile(r"\[(?P<text>[^\]\n]+)\]\(kb:(?P<id>[^)\s]*)\)")
-KEBAB_CASE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 Resolver = Callable[[str], Optional["Article"]]
 

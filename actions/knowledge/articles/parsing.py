@@ -15,7 +15,6 @@ from actions.knowledge.articles.model import (
     DELIMITER,
     KB_LINK,
     KEYS,
-    OPTIONAL_KEYS,
     Article,
     ArticleError,
     ArticleProblem,
@@ -68,7 +67,8 @@ def parse_file(path: Path) -> ParsedFile:
     problems: list[ArticleProblem] = []
     nodes, key_lines = _key_nodes(root, source, problems)
     values = _construct(nodes, key_lines, source, problems)
-    check_values(values, key_lines, path.stem, source.shown, problems)
+    unreadable = set(nodes) - set(values)
+    problems += check_values(values, unreadable, key_lines, source.closing, path.stem, source.shown)
     body = "\n".join(source.body_lines).strip()
     if not body:
         problems.append(
@@ -119,21 +119,15 @@ def _compose(source: _Source) -> MappingNode:
 
 
 def _key_nodes(root: MappingNode, source: _Source, problems: list[ArticleProblem]) -> tuple[dict[str, Node], dict[str, int]]:
-    """The value node and line of each known key; unknown, duplicate and missing keys become problems."""
+    """The value node and line of each key; a duplicate key is a problem (the schema sees only one of them)."""
     nodes: dict[str, Node] = {}
     lines: dict[str, int] = {}
     for key_node, value_node in root.value:
         key, line = str(key_node.value), _file_line(key_node.start_mark.line)
-        if key not in KEYS and key not in OPTIONAL_KEYS:
-            expected = ", ".join(KEYS + OPTIONAL_KEYS)
-            problems.append(ArticleProblem(source.shown, line, f"unknown key '{key}' (expected: {expected})"))
-        elif key in nodes:
+        if key in nodes:
             problems.append(ArticleProblem(source.shown, line, f"duplicate key '{key}' (first on line {lines[key]})"))
         else:
             nodes[key], lines[key] = value_node, line
-    for key in KEYS:
-        if key not in nodes:
-            problems.append(ArticleProblem(source.shown, source.closing, f"missing key '{key}'"))
     return nodes, lines
 
 

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from core.escalation.risk_catalogue import NAME, PRIORITIES, parse_catalogue
+from core.escalation.loading import SCHEMA as ESCALATION_SCHEMA
+from core.escalation.risk_catalogue import NAME, PRIORITIES, SCHEMA, parse_catalogue
 from core.escalation.rules import EscalationRulesError
-from core.escalation.rules_file import SCHEMAS
 from tests.core.escalation import broken
 
 LEGAL = 2  # risks[2] of data/risks.yml: legal
@@ -82,8 +82,8 @@ def test_the_rules_the_schema_cannot_say(raw_catalogue, rasa_domain):
 
 
 def test_the_schema_and_the_code_share_their_vocabularies():
-    schema = json.loads((SCHEMAS / "risks.schema.json").read_text())
-    escalation = json.loads((SCHEMAS / "escalation.schema.json").read_text())
+    schema = json.loads(SCHEMA.read_text())
+    escalation = json.loads(ESCALATION_SCHEMA.read_text())
     risk = schema["$defs"]["risk"]["properties"]
 
     assert risk["priority"]["enum"] == escalation["$defs"]["priority"]["enum"] == list(PRIORITIES)
