@@ -11,9 +11,10 @@ import sys
 import time
 
 from actions.config import settings
-from actions.orders.shop_client import default_shop_url
 from core.packet.topics import TopicsError, topics
 from scripts.stack import ROOT, Ports, StackError, start_stack, trained_model
+from shop.errors import ShopConfigError
+from shop.settings import DemoShopSettings, load_settings
 
 
 def desk_login() -> str:
@@ -33,6 +34,7 @@ def api_line(stack) -> str:
 def main() -> int:
     try:
         topics()  # a broken data/topics.yml stops `make run` here, not the first handoff
+        shop = load_settings()  # and a broken `shop:` section of endpoints.yml, not the first order lookup
         model = trained_model()
         print("run: starting the action server, the Rasa server and the demo page ...", flush=True)
         # Rasa's HTTP API reads and writes any conversation: off unless an operator sets its token.
@@ -44,9 +46,10 @@ def main() -> int:
             ROOT / "var" / "tracker.db",
             kb_url=settings().kb_url,
             api_token=api_token,
-            shop_url=os.environ.get("TANDEM_SHOP_URL") or default_shop_url(),
+            # The demo shop is seeded; a real shop (endpoints.yml `shop:`) is only read.
+            shop_url=shop.url if isinstance(shop, DemoShopSettings) else None,
         )
-    except (StackError, TopicsError) as error:
+    except (StackError, TopicsError, ShopConfigError) as error:
         print(f"run: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

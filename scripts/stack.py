@@ -267,10 +267,11 @@ def start_stack(
     api_token: Optional[str] = None,
     credentials: Path = ROOT / "credentials.yml",
     root: Path = ROOT,
-    shop_url: Optional[str] = None,
+    shop_url: Optional[str] = "",
 ) -> Stack:
     """Start actions, Rasa and (optionally) the demo page; ``kb_url`` is synced from data/kb/ first,
-    the demo shop at ``shop_url`` (default: a file in ``workdir``) seeded.
+    the demo shop at ``shop_url`` seeded (default: a file in ``workdir``; None: no demo shop, the
+    action server uses the shop endpoints.yml names).
 
     ``env`` adds environment variables for the action and Rasa servers (secrets of a
     channel, a fake tool's URL in tests). Both servers read the stack's endpoints file
@@ -281,10 +282,13 @@ def start_stack(
     try:
         if kb_url:
             sync_knowledge_base(kb_url, root)
-        shop_url = shop_url or f"sqlite:///{workdir / 'shop.db'}"
-        seed_demo_shop(shop_url)
+        shop_env = {}
+        if shop_url is not None:
+            shop_url = shop_url or f"sqlite:///{workdir / 'shop.db'}"
+            seed_demo_shop(shop_url)
+            shop_env = {"TANDEM_SHOP_URL": shop_url}
         endpoints = write_endpoints(stack, tracker_db, livechat)
-        env = {"TANDEM_ENDPOINTS": str(endpoints), "TANDEM_SHOP_URL": shop_url, **(env or {})}
+        env = {"TANDEM_ENDPOINTS": str(endpoints), **shop_env, **(env or {})}
         start_actions(stack, kb_url, env=env)
         start_rasa(stack, model, endpoints, env=env, credentials=credentials)
         if web:

@@ -1,29 +1,21 @@
-"""The shop backend of this action server, made on first use (never at import)."""
+"""The shop backend of this action server: the ``shop`` section of endpoints.yml (shop/settings.py),
+loaded and made on first use (never at import); the demo shop when the section is absent."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Optional
 
 from core import clock
-from core.db import create_engine
 from shop.backend import ShopBackend
-from shop.demo import DemoShop
+from shop.settings import backend_from_settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
 _backend: Optional[ShopBackend] = None
-
-
-def default_shop_url() -> str:
-    return f"sqlite:///{ROOT / 'var' / 'shop.db'}"
 
 
 def shop_backend() -> ShopBackend:
     global _backend
     if _backend is None:
-        url = os.environ.get("TANDEM_SHOP_URL") or default_shop_url()
-        _backend = DemoShop(create_engine(url), clock.from_environment())
+        _backend = backend_from_settings(load_settings(), clock.from_environment())
     return _backend
 
 

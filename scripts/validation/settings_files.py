@@ -5,6 +5,7 @@
   reason, which the suite requires (tests/actions/test_handoff.py);
 - ``data/handoff.yml`` (with the ``livechat`` section of ``endpoints.yml``): connectors/handoff/config.py;
 - ``data/knowledge.yml``: actions/config.py's retrieval thresholds;
+- the ``shop`` section of ``endpoints.yml`` (the order system) and the demo shop's orders: shop/settings.py;
 - ``data/topics.yml``, the handoff summary's sentences: core/packet/topics.py (scripts/validation/topics_file.py).
 
 Each loader stops at its first error, so each file reports at most one problem per run.
@@ -109,11 +110,29 @@ def check_knowledge_settings(root: Path) -> list[Problem]:
     return []
 
 
+def check_shop(root: Path) -> list[Problem]:
+    """The ``shop`` section of endpoints.yml (the order system), as the action server loads it; and the demo
+    shop's orders (data/shop/orders.yml), as `make run` seeds them."""
+    from shop.demo.seed import SeedError, load_seed
+    from shop.errors import ShopConfigError
+    from shop.settings import load_settings
+
+    # A token named by the section is the deployment's to set: a placeholder stands in for it here.
+    env = {"TANDEM_ENDPOINTS": str(root / ENDPOINTS), "SHOPIFY_ACCESS_TOKEN": "validate-placeholder"}
+    try:
+        load_settings(env)
+        load_seed(root / "data" / "shop" / "orders.yml")
+    except (ShopConfigError, SeedError) as error:
+        file, key, reason = _split(str(error))
+        return [_problem(root, Path(file), key, reason)]
+    return []
+
+
 def check_settings(root: Path) -> list[Problem]:
     """Every settings file's problems, escalation first."""
     problems: list[Problem] = []
     from scripts.validation.topics_file import check_topics
 
-    for check in (check_escalation, check_handoff, check_knowledge_settings, check_topics):
+    for check in (check_escalation, check_handoff, check_knowledge_settings, check_shop, check_topics):
         problems += check(root)
     return problems
