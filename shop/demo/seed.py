@@ -89,17 +89,22 @@ def load_seed(path: Path = SEED_FILE) -> Mapping[str, Any]:
         raise SeedError(f"{path}: cannot be read: {error}") from None
 
 
-def seed(shop: DemoShop, path: Path = SEED_FILE) -> int:
-    """Add the file's orders that the database lacks; return how many were added."""
+def seed_rows(path: Path, today: date) -> list[OrderRow]:
+    """The file's orders as rows dated from ``today``; a SeedError names the order that cannot be read."""
     raw = load_seed(path)
     carriers = raw.get("carriers") or {}
-    today = shop.today()
     rows = []
     for index, order in enumerate(raw["orders"]):
         try:
             rows.append(_order_row(order, carriers, today))
-        except (KeyError, TypeError, ValueError, ArithmeticError) as error:
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
             raise SeedError(f"{path}: orders[{index}]: {type(error).__name__}: {error}") from None
+    return rows
+
+
+def seed(shop: DemoShop, path: Path = SEED_FILE) -> int:
+    """Add the file's orders that the database lacks; return how many were added."""
+    rows = seed_rows(path, shop.today())
     shop.create_tables()
     added = 0
     with shop.session() as session:

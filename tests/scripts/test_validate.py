@@ -290,6 +290,20 @@ SETTINGS_BREAKAGES = [
         id="handoff-limits",
     ),
     pytest.param(
+        "data/shop/orders.yml",
+        ("    state: shipped\n    placed_days_ago: 4", "    state: lost\n    placed_days_ago: 4"),
+        '^  - number: "1234567"',
+        "orders[0]: ValueError: 'lost' is not a valid OrderState",
+        id="shop-seed-state",
+    ),
+    pytest.param(
+        "endpoints.yml",
+        ("# shop:\n#   type: shopify", "shop:\n  type: shopify\n  bogus: 1\n# shop:\n#   type: shopify"),
+        "^  bogus:",
+        "shop.bogus: unknown setting",
+        id="shop-section",
+    ),
+    pytest.param(
         "data/topics.yml",
         ('goal: "Find out where {order} is"', 'goal: "Find out where {ordr} is"'),
         "Find out where",
