@@ -28,8 +28,8 @@ from connectors.handoff.livechat import AgentActions
 from connectors.slack.agents import SlackAgentsInput
 from connectors.slack.packet import ACTION_CLAIM, ACTION_HAND_BACK, ACTION_RESOLVE
 from tests.fakes import RecordingActions, serve
-from tests.fakes.slack_api import (
-    FakeSlackApi,
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import (
     SignedRequest,
     block_actions_payload,
     event_request,

@@ -37,8 +37,8 @@ from connectors.slack.conversation import conversation_id, parse_conversation_id
 from connectors.slack.output import SlackOutput
 from connectors.slack.retry import RetryPolicy
 from tests.fakes import serve
-from tests.fakes.slack_api import (
-    FakeSlackApi,
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import (
     SignedRequest,
     app_mention_event,
     block_actions_payload,

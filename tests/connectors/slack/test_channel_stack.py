@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import SLACK_SECRET, Desk
 from tests.conversations.test_handoff import wait_for
-from tests.fakes.slack_api import block_actions_payload, event_request, interactive_request, message_event
+from tests.fakes.slack_requests import block_actions_payload, event_request, interactive_request, message_event
 
 pytestmark = pytest.mark.stack
 

@@ -2,7 +2,7 @@
 
 Signing: https://docs.slack.dev/authentication/verifying-requests-from-slack
 (``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{raw body}``, five minutes of tolerance).
-The fake signs on its own (tests/fakes/slack_api.py), not with the code under test.
+The fake signs on its own (tests/fakes/slack_requests.py), not with the code under test.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from connectors.slack.retry import RetryPolicy
 from connectors.slack.verify import TandemClock, verifier_for, why_refused
 from core import clock
 from tests.fakes import serve
-from tests.fakes.slack_api import FakeSlackApi, event_request, message_event, signed, slack_signature
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import event_request, message_event, signed, slack_signature
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SIGNED_AT = 1_800_000_000  # 2027-01-15T08:00:00Z, far from the suite's clock
