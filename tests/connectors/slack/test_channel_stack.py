@@ -1,6 +1,6 @@
 """Customers on Slack through the running stack: the real Rasa server, its Slack channel, a fake Slack API.
 
-Contract tests of the channel itself are in test_channel.py; here the whole path runs:
+Contract tests of the channel itself are in test_channel*.py; here the whole path runs:
 signed event -> channel -> NLU and dialogue -> chat.postMessage on the fake, and a
 handoff from Slack whose agent replies come back into the customer's thread.
 """

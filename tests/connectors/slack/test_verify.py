@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Callable, Dict, Iterator, Optional
+from typing import Callable, Dict, Optional
 
 import aiohttp
 import pytest
-from sanic import Sanic
 from slack_sdk.signature import Clock
 
 from connectors.slack.channel import HandoffHooks, SlackInput
@@ -99,17 +98,6 @@ def test_the_default_clock_is_the_process_clock(pin_clock: Callable[[datetime], 
 
 
 # --- through the channel ---------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Sanic, "test_mode", True)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
 
 
 async def test_the_channel_checks_the_time_on_the_clock_it_is_given(fake: FakeSlackApi) -> None:
