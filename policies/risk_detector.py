@@ -59,13 +59,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from core.escalation.risk_catalogue import RISKS_KEY, UNINTELLIGIBLE_KEY, Catalogue, parse_catalogue, sentences_of
+from core.escalation.rules import FALLBACK_INTENT
 from core.yaml_schema import RulesFileError, read_yaml
 from policies.embedding_model import EmbeddingModelError, SentenceEncoder, load_encoder
 from policies.linear_intent import Scorer, dense_sentence_features, fit_model, load_trusted_model
 
 logger = logging.getLogger(__name__)
 
-FALLBACK_INTENT = "nlu_fallback"
 CATALOGUE_FILE = "catalogue.json"
 VOCABULARY_FILE = "vocabulary.json"
 MODEL_FILE = "risks.skops"

@@ -122,9 +122,25 @@ _last_cut = _LastCut()
 
 
 class SlicedPredictionMixin:
-    """Hands the wrapped policy a tracker cut to its last ``_max_turns`` user turns."""
+    """Hands the wrapped policy a tracker cut to its last ``max_turns`` user turns.
 
+    ``max_turns`` must be at least the wrapped policy's ``min_turns``: the most user turns
+    one of its rules or stories can span (``validate_max_turns``)."""
+
+    config: Dict[str, Any]
     _max_turns: int
+
+    @classmethod
+    def get_default_config(cls) -> Dict[str, Any]:
+        # The wrapped policy's defaults, and how many user turns it is handed.
+        return {**super().get_default_config(), MAX_TURNS_KEY: DEFAULT_MAX_TURNS}  # type: ignore[misc]
+
+    def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)  # type: ignore[call-arg]
+        self._max_turns = validate_max_turns(self.config, minimum=self.min_turns())
+
+    def min_turns(self) -> int:
+        raise NotImplementedError
 
     def predict_action_probabilities(
         self,
@@ -142,35 +158,17 @@ class SlicedPredictionMixin:
 class SlicedMemoizationPolicy(SlicedPredictionMixin, MemoizationPolicy):
     """MemoizationPolicy that only looks at the last ``max_turns`` user turns."""
 
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        return {
-            **MemoizationPolicy.get_default_config(),
-            # User turns handed to the policy. A turn holds at least two
-            # states (user message, bot action), so `max_history` states
-            # always fit when max_turns >= max_history.
-            MAX_TURNS_KEY: DEFAULT_MAX_TURNS,
-        }
-
-    def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__(config, *args, **kwargs)
-        self._max_turns = validate_max_turns(self.config, minimum=self.config.get("max_history") or 1)
+    def min_turns(self) -> int:
+        # A turn holds at least two states (user message, bot action), so `max_history`
+        # states always fit when max_turns >= max_history.
+        return self.config.get("max_history") or 1
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class SlicedRulePolicy(SlicedPredictionMixin, RulePolicy):
     """RulePolicy that only looks at the last ``max_turns`` user turns."""
 
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        return {
-            **RulePolicy.get_default_config(),
-            # User turns handed to the policy. Rasa restricts a rule to
-            # one user message, so a rule spans at most two user turns (the
-            # one that triggers it and the one before its first action).
-            MAX_TURNS_KEY: DEFAULT_MAX_TURNS,
-        }
-
-    def __init__(self, config: Dict[str, Any], *args: Any, **kwargs: Any) -> None:
-        super().__init__(config, *args, **kwargs)
-        self._max_turns = validate_max_turns(self.config, minimum=self.ALLOWED_NUMBER_OF_USER_INPUTS + 1)
+    def min_turns(self) -> int:
+        # Rasa restricts a rule to one user message, so a rule spans at most two user
+        # turns (the one that triggers it and the one before its first action).
+        return self.ALLOWED_NUMBER_OF_USER_INPUTS + 1

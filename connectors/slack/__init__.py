@@ -19,7 +19,8 @@ Both:
   (``SlackError`` → ``SlackUnavailable`` (retryable) / ``SlackRejected``);
 - :mod:`connectors.slack.retry`: ``RetryPolicy``, slack_sdk's retry handlers for the customers' replies;
 - :mod:`connectors.slack.verify`: request signatures (slack_sdk's ``SignatureVerifier``);
-- :mod:`connectors.slack.inbound`: parsing, acknowledging and deduplicating Slack's requests;
+- :mod:`connectors.slack.inbound`: credentials, parsing, acknowledging and deduplicating Slack's requests,
+  and the work done after acknowledging;
 - :mod:`connectors.slack.blocks`: Block Kit builders.
 """
 

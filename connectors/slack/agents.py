@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional
 from urllib.parse import urlparse
 
 from rasa.core.channels.channel import InputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.signature import Clock
@@ -41,27 +40,34 @@ from slack_sdk.signature import Clock
 from connectors.handoff import runtime
 from connectors.handoff.livechat import AgentActions, InvalidTransition, UnknownHandoff
 from connectors.slack.blocks import escape
-from connectors.slack.client import DEFAULT_API_URL, DEFAULT_TIMEOUT, SlackClient, SlackError, post_to_response_url
+from connectors.slack.client import (
+    DEFAULT_API_URL,
+    DEFAULT_TIMEOUT,
+    ENV_API_URL,
+    SlackClient,
+    SlackError,
+    post_to_response_url,
+)
 from connectors.slack.connector import ENV_BOT_TOKEN
 from connectors.slack.inbound import (
     PERSON_SUBTYPES,
-    MalformedRequest,
+    Background,
     ack,
+    block_actions,
     bot_user_ids,
+    credential,
+    event_callback,
+    health_status,
     json_error,
-    parse_form_payload,
-    parse_json_body,
-    retry_to_skip,
-    url_verification,
 )
 from connectors.slack.markup import to_plain
 from connectors.slack.packet import ACTION_CLAIM, ACTION_HAND_BACK, ACTION_RESOLVE
-from connectors.slack.verify import check_signature, verifier_for
+from connectors.slack.verify import channel_verifier, check_signature
 
 logger = logging.getLogger(__name__)
 
 ENV_SIGNING_SECRET = "SLACK_AGENTS_SIGNING_SECRET"
-ENV_API_URL = "SLACK_AGENTS_API_URL"
+ENV_AGENTS_API_URL = "SLACK_AGENTS_API_URL"  # before the customers' app's ENV_API_URL
 FALLBACK_AGENT_NAME = "Support agent"
 
 
@@ -76,12 +82,9 @@ class SlackAgentsInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> SlackAgentsInput:
         credentials = credentials or {}
         return cls(
-            slack_signing_secret=credentials.get("slack_signing_secret") or os.environ.get(ENV_SIGNING_SECRET) or None,
-            slack_token=credentials.get("slack_token") or os.environ.get(ENV_BOT_TOKEN) or None,
-            slack_api_url=credentials.get("slack_api_url")
-            or os.environ.get(ENV_API_URL)
-            or os.environ.get("SLACK_API_URL")
-            or DEFAULT_API_URL,
+            slack_signing_secret=credential(credentials, "slack_signing_secret", ENV_SIGNING_SECRET),
+            slack_token=credential(credentials, "slack_token", ENV_BOT_TOKEN),
+            slack_api_url=credential(credentials, "slack_api_url", ENV_AGENTS_API_URL, ENV_API_URL) or DEFAULT_API_URL,
         )
 
     def __init__(
@@ -95,15 +98,12 @@ class SlackAgentsInput(InputChannel):
         clock: Optional[Clock] = None,
     ) -> None:
         self.slack_signing_secret = slack_signing_secret
-        self._verifier = verifier_for(slack_signing_secret, clock)
+        self._verifier = channel_verifier(slack_signing_secret, clock, self.name(), ENV_SIGNING_SECRET)
         self.api = SlackClient(slack_token, slack_api_url, timeout) if slack_token else None
         self._actions = actions  # injectable for tests; else connectors.handoff.runtime.agent_actions()
         self._names: Dict[str, str] = {}
-        self._tasks: Set[asyncio.Task] = set()
-        if self._verifier is None:
-            logger.warning(
-                "slack_agents: no signing secret (slack_signing_secret / %s); every request gets 404", ENV_SIGNING_SECRET
-            )
+        # Best-effort Slack calls after the acknowledgement (Slack wants it within 3 s).
+        self._later = Background()
 
     def __repr__(self) -> str:
         return f"SlackAgentsInput(slack_signing_secret={'***' if self.slack_signing_secret else None}, api={self.api!r})"
@@ -137,15 +137,8 @@ class SlackAgentsInput(InputChannel):
                 logger.warning("slack_agents: users.info for %s failed: %s", user_id, error.error)
         return fallback or FALLBACK_AGENT_NAME
 
-    def _later(self, coroutine: Awaitable[Any]) -> None:
-        """Best-effort Slack calls after the acknowledgement (Slack wants it within 3 s)."""
-        task = asyncio.get_running_loop().create_task(coroutine)  # type: ignore[arg-type]
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def idle(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._later.idle()
 
     async def _thread_notice(self, channel: str, thread_ts: str, text: str) -> None:
         if self.api is None:
@@ -197,18 +190,9 @@ class SlackAgentsInput(InputChannel):
         refused = check_signature(self._verifier, request)
         if refused is not None:
             return refused
-        try:
-            envelope = parse_json_body(request)
-        except MalformedRequest as error:
-            return error.response()
-        if envelope.get("type") == "url_verification":
-            return url_verification(envelope)
-        if envelope.get("type") != "event_callback":
-            return ack()
-        retry = retry_to_skip(request)
-        if retry is not None:
-            logger.info("slack_agents: retry #%s of event %s acknowledged without processing", retry, envelope.get("event_id"))
-            return ack()
+        envelope = event_callback(request, self.name())
+        if isinstance(envelope, HTTPResponse):
+            return envelope
         event = self._agent_reply(envelope)
         if event is None:
             return ack()
@@ -224,7 +208,7 @@ class SlackAgentsInput(InputChannel):
         if isinstance(event_id, str) and await actions.already_processed("slack_agents", event_id):
             return ack()
         # Relaying reaches the customer (a Slack post, a socket): done after the acknowledgement.
-        self._later(self._relay_reply(actions, handoff_id, event))
+        self._later.start(self._relay_reply(actions, handoff_id, event))
         return ack()
 
     async def _relay_reply(self, actions: AgentActions, handoff_id: str, event: Mapping[str, Any]) -> None:
@@ -250,12 +234,9 @@ class SlackAgentsInput(InputChannel):
         refused = check_signature(self._verifier, request)
         if refused is not None:
             return refused
-        try:
-            payload = parse_form_payload(request)
-        except MalformedRequest as error:
-            return error.response()
-        if payload.get("type") != "block_actions":
-            return ack()
+        payload = block_actions(request)
+        if isinstance(payload, HTTPResponse):
+            return payload
         actions_list = payload.get("actions")
         action = actions_list[0] if isinstance(actions_list, list) and actions_list and isinstance(actions_list[0], dict) else {}
         kind = action.get("action_id")
@@ -272,7 +253,7 @@ class SlackAgentsInput(InputChannel):
             logger.exception("slack_agents: handoff core unavailable for a button click")
             return json_error(503, "unavailable", "The handoff service is unavailable; please try again.")
         # Slack wants the click acknowledged within 3 s; telling the customer may take longer.
-        self._later(self._record_click(actions, kind, handoff_id, user, payload))
+        self._later.start(self._record_click(actions, kind, handoff_id, user, payload))
         return ack()
 
     async def _record_click(
@@ -306,7 +287,7 @@ class SlackAgentsInput(InputChannel):
 
         @hooks.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self._verifier is not None else "not_configured"})
+            return health_status(self._verifier is not None)
 
         @hooks.route("/events", methods=["POST"])
         async def events(request: Request) -> HTTPResponse:

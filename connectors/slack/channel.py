@@ -43,39 +43,37 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-import os
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.signature import Clock
 
 from connectors.handoff import runtime
-from connectors.slack.client import DEFAULT_API_URL, DEFAULT_TIMEOUT, AsyncSlackClient
+from connectors.slack.client import DEFAULT_API_URL, DEFAULT_TIMEOUT, ENV_API_URL, AsyncSlackClient
 from connectors.slack.conversation import CustomerMessage, from_click, from_event, parse_conversation_id
 from connectors.slack.inbound import (
-    MalformedRequest,
+    Background,
     RecentKeys,
     ack,
+    block_actions,
     content_type,
+    credential,
+    event_callback,
+    health_status,
     json_error,
-    parse_form_payload,
-    parse_json_body,
-    retry_to_skip,
-    url_verification,
 )
 from connectors.slack.markup import normalise
 from connectors.slack.output import ENV_TOKEN, SlackOutput
 from connectors.slack.retry import RetryPolicy
-from connectors.slack.verify import check_signature, verifier_for
+from connectors.slack.verify import channel_verifier, check_signature
 
 logger = logging.getLogger(__name__)
 
 ENV_SIGNING_SECRET = "SLACK_SIGNING_SECRET"
-ENV_API_URL = "SLACK_API_URL"
 
 IncomingHandler = Callable[[UserMessage], Awaitable[Any]]
 
@@ -106,15 +104,10 @@ class SlackInput(InputChannel):
         """Values from credentials.yml win; absent ones come from the environment, so the
         committed file needs no secrets."""
         credentials = credentials or {}
-
-        def pick(key: str, env: str) -> Optional[str]:
-            value = credentials.get(key)
-            return str(value) if value else os.environ.get(env) or None
-
         return cls(
-            slack_token=pick("slack_token", ENV_TOKEN),
-            slack_signing_secret=pick("slack_signing_secret", ENV_SIGNING_SECRET),
-            slack_api_url=pick("slack_api_url", ENV_API_URL) or DEFAULT_API_URL,
+            slack_token=credential(credentials, "slack_token", ENV_TOKEN),
+            slack_signing_secret=credential(credentials, "slack_signing_secret", ENV_SIGNING_SECRET),
+            slack_api_url=credential(credentials, "slack_api_url", ENV_API_URL) or DEFAULT_API_URL,
         )
 
     def __init__(
@@ -134,16 +127,14 @@ class SlackInput(InputChannel):
         self.handoff = handoff or HandoffHooks()
         self.delivery_retry = delivery_retry or RetryPolicy()
         self.api_timeout = api_timeout
-        self._verifier = verifier_for(slack_signing_secret, clock)
+        self._verifier = channel_verifier(slack_signing_secret, clock, self.name(), ENV_SIGNING_SECRET)
         self._client: Optional[AsyncSlackClient] = None
         self._own_user_ids: Set[str] = set()
         self._auth_checked = False
         self._recent = RecentKeys()
         self._threads = RecentKeys()  # "channel:root_ts:user" with a conversation in that thread
-        self._tasks: Set[asyncio.Task] = set()
+        self._handling = Background()  # messages are handled after Slack's request is acknowledged
         self._locks: Dict[str, Tuple[asyncio.Lock, int]] = {}
-        if self._verifier is None:
-            logger.warning("slack: no signing secret (slack_signing_secret / %s); every request gets 404", ENV_SIGNING_SECRET)
 
     def __repr__(self) -> str:
         return (
@@ -223,15 +214,9 @@ class SlackInput(InputChannel):
         else:
             self._locks[key] = (lock, users - 1)
 
-    def _spawn(self, message: CustomerMessage, handle: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        task = asyncio.get_running_loop().create_task(self._process(message, handle))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def idle(self) -> None:
         """Wait until every message received so far is handled (tests, graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._handling.idle()
 
     def _handler(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
         """``on_new_message`` behind the handoff relay: messages of a handed-off conversation go to
@@ -263,39 +248,26 @@ class SlackInput(InputChannel):
     # -- routes -------------------------------------------------------------------------
 
     def _on_event(self, request: Request, handle: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
-        try:
-            envelope = parse_json_body(request)
-        except MalformedRequest as error:
-            return error.response()
-        kind = envelope.get("type")
-        if kind == "url_verification":
-            return url_verification(envelope)
-        if kind != "event_callback":
-            return ack()
+        envelope = event_callback(request, self.name())
+        if isinstance(envelope, HTTPResponse):
+            return envelope
         event_id = envelope.get("event_id")
-        retry = retry_to_skip(request)
-        if retry is not None:
-            logger.info("slack: retry #%s of event %s acknowledged without processing", retry, event_id)
-            return ack()
         if isinstance(event_id, str) and self._recent.seen(f"event:{event_id}"):
             return ack()
         message = from_event(envelope, self._own_user_ids, self._threads)
         if message is None or self._recent.seen(message.message_key):
             return ack()
-        self._spawn(message, handle)
+        self._handling.start(self._process(message, handle))
         return ack()
 
     def _on_interaction(self, request: Request, handle: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:
-        try:
-            payload = parse_form_payload(request)
-        except MalformedRequest as error:
-            return error.response()
-        if payload.get("type") != "block_actions":
-            return ack()
+        payload = block_actions(request)
+        if isinstance(payload, HTTPResponse):
+            return payload
         message = from_click(payload)
         if message is None or self._recent.seen(message.message_key):
             return ack()
-        self._spawn(message, handle)
+        self._handling.start(self._process(message, handle))
         return ack()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -306,7 +278,7 @@ class SlackInput(InputChannel):
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self._verifier is not None else "not_configured"})
+            return health_status(self._verifier is not None)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -43,6 +43,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from connectors.slack.retry import RETRYABLE_ERRORS, RetryPolicy
 
 DEFAULT_API_URL = "https://slack.com/api/"
+# Where both Slack channels find the Web API when credentials.yml does not say (a fake Slack in tests).
+ENV_API_URL = "SLACK_API_URL"
 DEFAULT_TIMEOUT = 10.0
 # slack_sdk logs request bodies (message text) at DEBUG; the logger it is given stays above that.
 SDK_LOGGER = "connectors.slack.web_api"

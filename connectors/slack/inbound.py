@@ -1,23 +1,38 @@
 """What both Slack input channels (customers' and agents') do with a request from Slack.
 
-Parsing an Events API callback (JSON) or an interactivity request (a form whose
-``payload`` field is JSON), the error answers, ``url_verification``, which retries to
-skip, and a bounded memory of keys already seen. Request signatures: verify.py.
+Their credentials, parsing an Events API callback (JSON) or an interactivity request
+(a form whose ``payload`` field is JSON), the error answers, ``url_verification``,
+which retries to skip, the work done after acknowledging, and a bounded memory of
+keys already seen. Request signatures: verify.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import os
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Coroutine, Dict, List, Mapping, Optional, Set, Tuple, Union
 from urllib.parse import parse_qs
 
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+logger = logging.getLogger(__name__)
+
 # Message subtypes that are still a person writing; the rest are joins, edits, deletions...
 PERSON_SUBTYPES = frozenset({None, "", "file_share", "thread_broadcast"})
+
+
+def credential(credentials: Mapping[str, Any], key: str, *env_names: str) -> Optional[str]:
+    """The credentials.yml value of ``key``, else the first of ``env_names`` that is set, else None:
+    the committed credentials.yml needs no secrets."""
+    value = credentials.get(key)
+    if value:
+        return str(value)
+    return next((os.environ[name] for name in env_names if os.environ.get(name)), None)
 
 
 def json_error(status: int, code: str, message: str) -> HTTPResponse:
@@ -30,6 +45,10 @@ def not_configured() -> HTTPResponse:
 
 def ack() -> HTTPResponse:
     return response.text("", status=200)
+
+
+def health_status(configured: bool) -> HTTPResponse:
+    return response.json({"status": "ok" if configured else "not_configured"})
 
 
 def content_type(request: Request) -> str:
@@ -93,6 +112,39 @@ def retry_to_skip(request: Request) -> Optional[str]:
     return number if reason in ("", "http_timeout") else None
 
 
+def event_callback(request: Request, channel: str) -> Union[Dict[str, Any], HTTPResponse]:
+    """The envelope of an Events API callback to handle, or the answer that ends the request here:
+    400 for a malformed body, the ``url_verification`` challenge, and an acknowledgement for any
+    other type and for a retry whose first delivery reached us (``retry_to_skip``). ``channel``
+    names the input channel in the log."""
+    try:
+        envelope = parse_json_body(request)
+    except MalformedRequest as error:
+        return error.response()
+    kind = envelope.get("type")
+    if kind == "url_verification":
+        return url_verification(envelope)
+    if kind != "event_callback":
+        return ack()
+    retry = retry_to_skip(request)
+    if retry is not None:
+        logger.info("%s: retry #%s of event %s acknowledged without processing", channel, retry, envelope.get("event_id"))
+        return ack()
+    return envelope
+
+
+def block_actions(request: Request) -> Union[Dict[str, Any], HTTPResponse]:
+    """The payload of a ``block_actions`` interaction (a button click), or the answer that ends the
+    request here: 400 for a malformed form, an acknowledgement for any other interaction."""
+    try:
+        payload = parse_form_payload(request)
+    except MalformedRequest as error:
+        return error.response()
+    if payload.get("type") != "block_actions":
+        return ack()
+    return payload
+
+
 def bot_user_ids(envelope: Mapping[str, Any]) -> Tuple[str, ...]:
     """The app's own user ids, from the callback's ``authorizations``."""
     ids: List[str] = []
@@ -121,3 +173,22 @@ class RecentKeys:
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys
+
+
+class Background:
+    """Work started after Slack's request is acknowledged (Slack wants the answer within 3 s).
+
+    The tasks are kept referenced until they finish (asyncio keeps only weak references);
+    ``idle`` waits for all of them (tests, graceful shutdown)."""
+
+    def __init__(self) -> None:
+        self._tasks: Set[asyncio.Task] = set()
+
+    def start(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def idle(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from connectors.slack.blocks import FIELD_TEXT_LIMIT, SECTION_TEXT_LIMIT, actions_block, escape, plain_text, truncate
+from core.escalation.risk_catalogue import FALLBACK_TEAM
 
 ACTION_CLAIM = "tandem_claim"
 ACTION_RESOLVE = "tandem_resolve"
@@ -43,7 +44,7 @@ def packet_blocks(packet: Mapping[str, Any], queue_position: Optional[int] = Non
     code = str(reason.get("code") or "handoff")
     explanation = _words(reason.get("explanation"))
     priority = str(packet.get("priority") or "normal")
-    queue = str(packet.get("queue") or "general")
+    queue = str(packet.get("queue") or FALLBACK_TEAM)
     customer = packet.get("customer") or {}
     summary = packet.get("summary") or {}
     handoff_id = str(packet.get("handoff_id") or "")

@@ -119,32 +119,29 @@ class RateLimitRetry(_PolicyWait, AsyncRateLimitErrorRetryHandler):
     """HTTP 429."""
 
 
-class ServerErrorRetry(_PolicyWait, AsyncServerErrorRetryHandler):
+class _AnswerRetry(_PolicyWait):
+    """A handler that decides from Slack's answer alone, by ``retryable``; never after a network failure."""
+
+    def retryable(self, response: HttpResponse) -> bool:
+        raise NotImplementedError
+
+    # slack_sdk passes state, request, response and error by keyword; only the answer counts here.
+    async def _can_retry_async(self, *, response: Optional[HttpResponse] = None, **_: Any) -> bool:
+        return response is not None and self.retryable(response)
+
+
+class ServerErrorRetry(_AnswerRetry, AsyncServerErrorRetryHandler):
     """Every HTTP 5xx: slack_sdk's handler covers only 500 and 503."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: Optional[HttpResponse] = None,
-        error: Optional[Exception] = None,
-    ) -> bool:
-        return response is not None and response.status_code >= 500
+    def retryable(self, response: HttpResponse) -> bool:
+        return response.status_code >= 500
 
 
-class SlackErrorRetry(_PolicyWait):
+class SlackErrorRetry(_AnswerRetry):
     """HTTP 200 carrying one of ``RETRYABLE_ERRORS``; slack_sdk has no handler for these."""
 
-    async def _can_retry_async(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: Optional[HttpResponse] = None,
-        error: Optional[Exception] = None,
-    ) -> bool:
-        body = response.body if response is not None else None
+    def retryable(self, response: HttpResponse) -> bool:
+        body = response.body
         return isinstance(body, dict) and body.get("ok") is False and body.get("error") in RETRYABLE_ERRORS
 
 

@@ -43,6 +43,15 @@ def verifier_for(secret: Optional[str], now: Optional[Clock] = None) -> Optional
     return SignatureVerifier(secret, now or TandemClock())
 
 
+def channel_verifier(secret: Optional[str], now: Optional[Clock], channel: str, env: str) -> Optional[SignatureVerifier]:
+    """``verifier_for`` an input channel, warning once when it has no secret and its routes are closed
+    (``env``: the environment variable that would hold it)."""
+    verifier = verifier_for(secret, now)
+    if verifier is None:
+        logger.warning("%s: no signing secret (slack_signing_secret / %s); every request gets 404", channel, env)
+    return verifier
+
+
 def _header(headers: Mapping[str, str], name: str) -> Optional[str]:
     return headers.get(name) or headers.get(name.lower())
 

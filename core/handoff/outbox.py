@@ -88,7 +88,7 @@ class OutboxStore:
                         payload=json.loads(row.payload),
                         idempotency_key=row.idempotency_key,
                         attempts=row.attempts,
-                        remote=json.loads(handoff.remote or "{}") if handoff else {},
+                        remote=handoff.remote_refs() if handoff else {},
                     )
                 )
         return taken
@@ -103,10 +103,7 @@ class OutboxStore:
                 return
             row.delivered_at, row.lease_until, row.attempts, row.last_error = now, None, row.attempts + 1, None
             if refs:
-                handoff = session.get(HandoffRow, row.handoff_id)
-                remote = json.loads(handoff.remote or "{}")
-                remote.update(refs)
-                handoff.remote = json.dumps(remote)
+                session.get(HandoffRow, row.handoff_id).merge_remote(refs)
 
     def failed(self, item_id: int, error: str, retryable: bool, now: Optional[datetime] = None) -> None:
         """Record a failed attempt: retry later with exponential backoff, or park it for an operator."""

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import clock, db
+from core.escalation.risk_catalogue import FALLBACK_TEAM
 from core.handoff.model import ACTIVE, CLOSED, MESSAGE_KINDS, PRIORITY_ORDER, Handoff, InvalidTransition, Message, UnknownHandoff
 from core.handoff.outbox import OutboxStore
 from core.handoff.tables import AgentRow, Base, HandoffRequestRow, HandoffRow, InboundEventRow, MessageRow
@@ -38,7 +39,7 @@ def _handoff(row: HandoffRow) -> Handoff:
         priority=row.priority,
         queue=row.queue,
         packet=json.loads(row.packet),
-        remote=json.loads(row.remote or "{}"),
+        remote=row.remote_refs(),
         agent_id=row.agent_id,
         agent_name=row.agent_name,
         after_hours=bool(row.after_hours),
@@ -104,7 +105,7 @@ class HandoffStore(OutboxStore):
                 reason=str((packet.get("reason") or {}).get("code") or "customer_request"),
                 priority=priority,
                 priority_rank=PRIORITY_ORDER.get(priority, 3),
-                queue=str(packet.get("queue") or "general"),
+                queue=str(packet.get("queue") or FALLBACK_TEAM),
                 packet=json.dumps(packet),
                 remote="{}",
                 after_hours=after_hours,
@@ -177,7 +178,7 @@ class HandoffStore(OutboxStore):
                 select(HandoffRow).where(HandoffRow.remote.contains(needle)).order_by(HandoffRow.created_at.desc()).limit(50)
             ).scalars()
             for row in rows:
-                remote = json.loads(row.remote or "{}")
+                remote = row.remote_refs()
                 if remote.get(key) == value and remote.get("connector", connector) == connector:
                     return _handoff(row)
         raise UnknownHandoff(f"{connector}:{key}={value}")
@@ -187,9 +188,7 @@ class HandoffStore(OutboxStore):
             row = session.get(HandoffRow, handoff_id, with_for_update=True)
             if row is None:
                 raise UnknownHandoff(handoff_id)
-            remote = json.loads(row.remote or "{}")
-            remote.update(refs)
-            row.remote = json.dumps(remote)
+            row.merge_remote(refs)
 
     def assign(self, handoff_id: str, agent_id: str, agent_name: str, now: Optional[datetime] = None) -> Handoff:
         """Claim: queued -> assigned. Claiming again by the same agent is a no-op; by another agent it is a conflict."""

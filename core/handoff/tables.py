@@ -5,7 +5,8 @@ Times are naive UTC so SQLite and PostgreSQL agree.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Dict, Mapping
 
 from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import declarative_base
@@ -37,6 +38,14 @@ class HandoffRow(Base):
     assigned_at = Column(DateTime, nullable=True)
     closed_at = Column(DateTime, nullable=True)
     updated_at = Column(DateTime, nullable=False)
+
+    # ``remote`` is a JSON object of the live-chat connector's references (its ids for this handoff).
+    def remote_refs(self) -> Dict[str, Any]:
+        return json.loads(self.remote or "{}")
+
+    def merge_remote(self, refs: Mapping[str, Any]) -> None:
+        """Add or replace references, keeping the others (a connector learns them one delivery at a time)."""
+        self.remote = json.dumps({**self.remote_refs(), **refs})
 
 
 class MessageRow(Base):

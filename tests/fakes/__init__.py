@@ -1,6 +1,6 @@
 """Local stand-ins for what Tandem talks to, so connector tests need no network.
 
-- ``tests.fakes.slack_api``: Slack's Web API and signed Slack requests;
+- ``tests.fakes.slack_api``: Slack's Web API; ``tests.fakes.slack_requests``: signed Slack requests;
 - ``tests.fakes.chatwoot``: Chatwoot's Application API and signed Chatwoot webhooks;
 - here: ``RecordingActions``, an in-memory ``AgentActions`` (the relay's side of an
   inbound webhook) that records what agents did, and ``serve``, which runs an input

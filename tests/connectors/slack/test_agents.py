@@ -22,14 +22,13 @@ from typing import Any, AsyncIterator, Dict, Tuple
 
 import aiohttp
 import pytest
-from sanic import Sanic
 
 from connectors.handoff.livechat import AgentActions
 from connectors.slack.agents import SlackAgentsInput
 from connectors.slack.packet import ACTION_CLAIM, ACTION_HAND_BACK, ACTION_RESOLVE
 from tests.fakes import RecordingActions, serve
-from tests.fakes.slack_api import (
-    FakeSlackApi,
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import (
     SignedRequest,
     block_actions_payload,
     event_request,
@@ -68,12 +67,6 @@ class Inbound:
 
     async def click(self, payload: Dict[str, Any], **signing: Any) -> Tuple[int, str]:
         return await self.post(interactive_request(SECRET, payload, **signing), "interactive")
-
-
-@pytest.fixture(autouse=True)
-def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Several apps in one process: Sanic's test mode skips its one-off code rewriting (touchup)."""
-    monkeypatch.setattr(Sanic, "test_mode", True)
 
 
 @pytest.fixture

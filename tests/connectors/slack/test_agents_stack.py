@@ -16,7 +16,8 @@ from connectors.slack.packet import ACTION_CLAIM, ACTION_HAND_BACK
 from scripts.stack import Ports, Stack, start_stack
 from tests.conftest import API_TOKEN, SLACK_SECRET, STACK_ENV, Conversation
 from tests.conversations.test_handoff import wait_for
-from tests.fakes.slack_api import FakeSlackApi, block_actions_payload, event_request, interactive_request, message_event
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import block_actions_payload, event_request, interactive_request, message_event
 
 pytestmark = pytest.mark.stack
 

@@ -1,6 +1,6 @@
 """Customers on Slack through the running stack: the real Rasa server, its Slack channel, a fake Slack API.
 
-Contract tests of the channel itself are in test_channel.py; here the whole path runs:
+Contract tests of the channel itself are in test_channel*.py; here the whole path runs:
 signed event -> channel -> NLU and dialogue -> chat.postMessage on the fake, and a
 handoff from Slack whose agent replies come back into the customer's thread.
 """
@@ -12,7 +12,7 @@ import requests
 
 from tests.conftest import SLACK_SECRET, Desk
 from tests.conversations.test_handoff import wait_for
-from tests.fakes.slack_api import block_actions_payload, event_request, interactive_request, message_event
+from tests.fakes.slack_requests import block_actions_payload, event_request, interactive_request, message_event
 
 pytestmark = pytest.mark.stack
 

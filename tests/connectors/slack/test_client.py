@@ -13,7 +13,6 @@ the tests count attempts and waits without sleeping.
 from __future__ import annotations
 
 import asyncio
-from typing import Iterator, List
 from urllib.error import URLError
 
 import pytest
@@ -27,23 +26,10 @@ from connectors.slack.client import (
     post_to_response_url,
 )
 from connectors.slack.retry import RetryPolicy
+from tests.connectors.slack.channel_harness import Waits
 from tests.fakes.slack_api import FakeSlackApi
 
 TRANSIENT = ["ratelimited", "http_500", "internal_error", "disconnect"]
-
-
-class Waits:
-    def __init__(self) -> None:
-        self.seconds: List[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
 
 
 def async_client(fake: FakeSlackApi, waits: Waits, attempts: int = 4) -> AsyncSlackClient:

@@ -2,18 +2,17 @@
 
 Signing: https://docs.slack.dev/authentication/verifying-requests-from-slack
 (``v0=`` HMAC-SHA256 of ``v0:{timestamp}:{raw body}``, five minutes of tolerance).
-The fake signs on its own (tests/fakes/slack_api.py), not with the code under test.
+The fake signs on its own (tests/fakes/slack_requests.py), not with the code under test.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Callable, Dict, Iterator, Optional
+from typing import Callable, Dict, Optional
 
 import aiohttp
 import pytest
-from sanic import Sanic
 from slack_sdk.signature import Clock
 
 from connectors.slack.channel import HandoffHooks, SlackInput
@@ -21,7 +20,8 @@ from connectors.slack.retry import RetryPolicy
 from connectors.slack.verify import TandemClock, verifier_for, why_refused
 from core import clock
 from tests.fakes import serve
-from tests.fakes.slack_api import FakeSlackApi, event_request, message_event, signed, slack_signature
+from tests.fakes.slack_api import FakeSlackApi
+from tests.fakes.slack_requests import event_request, message_event, signed, slack_signature
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 SIGNED_AT = 1_800_000_000  # 2027-01-15T08:00:00Z, far from the suite's clock
@@ -98,17 +98,6 @@ def test_the_default_clock_is_the_process_clock(pin_clock: Callable[[datetime], 
 
 
 # --- through the channel ---------------------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def sanic_test_mode(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(Sanic, "test_mode", True)
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlackApi]:
-    with FakeSlackApi() as api:
-        yield api
 
 
 async def test_the_channel_checks_the_time_on_the_clock_it_is_given(fake: FakeSlackApi) -> None:
