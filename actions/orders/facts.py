@@ -19,9 +19,18 @@ def day(value: Optional[date]) -> str:
 def status_reply(order: Order, today: date) -> Tuple[str, Dict[str, str]]:
     """The response that tells this order's state, and its values (also those of its ``_more`` detail)."""
     shipment = order.latest_shipment
+    state = order.state.value
+    if order.state is OrderState.SHIPPED and shipment and shipment.expected_on and shipment.expected_on < today:
+        state = "shipped_late"
+    return f"utter_order_{state}", order_facts(order)
+
+
+def order_facts(order: Order) -> Dict[str, str]:
+    """Every value an order's replies may use."""
+    shipment = order.latest_shipment
     refund = order.refunds[-1] if order.refunds else None
     address = order.shipping_address
-    facts = {
+    return {
         "order": order_numbers.display(order.number),
         "placed_on": day(order.placed_on),
         "items": ", ".join(f"{line.quantity} × {line.title}" for line in order.lines),
@@ -38,7 +47,3 @@ def status_reply(order: Order, today: date) -> Tuple[str, Dict[str, str]]:
         "refund_method": METHOD_LABELS.get(refund.method, refund.method.replace("_", " ")) if refund else "",
         "refund_issued_on": day(refund.issued_on) if refund else "",
     }
-    state = order.state.value
-    if order.state is OrderState.SHIPPED and shipment and shipment.expected_on and shipment.expected_on < today:
-        state = "shipped_late"
-    return f"utter_order_{state}", facts
