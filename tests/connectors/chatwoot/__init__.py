@@ -5,6 +5,7 @@ conversation, private note and ``open`` status per handoff, even when a delivery
 midway and is retried; errors are classified for the dispatcher (test_client.py).
 Inbound (test_inbound.py): ``ChatwootAgentInput`` is mounted on a real Sanic server the
 way Rasa mounts channels and fed signed webhook events. Configuration: test_config.py.
+End to end through a running stack: test_stack.py.
 What the modules share: harness.py (constants, outbox items, the inbound client) and
 conftest.py (fixtures).
 
