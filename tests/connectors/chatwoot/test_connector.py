@@ -16,7 +16,6 @@ from connectors.handoff.livechat import DeliveryError, OutboxItem
 from tests.connectors.chatwoot.harness import CUSTOMER, HANDOFF, PACKET, assert_one_of_everything, item, retry
 from tests.fakes.chatwoot import FakeChatwoot
 
-
 # --- outbound: handoff -----------------------------------------------------------------------
 
 

@@ -34,6 +34,7 @@ class ChatwootEndpoints(ChatwootRecords):
         ("GET", r"/conversations/(\d+)/messages", "messages.index"),
         ("POST", r"/conversations/(\d+)/messages", "messages.create"),
     )
+
     NOT_FOUND: ClassVar[Tuple[int, Dict[str, str]]] = (404, {"error": "Resource could not be found"})
 
     def _contacts_search(self, query: Dict[str, str], body: Dict[str, Any]) -> Tuple[int, Any]:
