@@ -161,14 +161,36 @@ def fake_slack() -> Iterator[Any]:
         yield fake
 
 
+def start_test_stack(
+    model_path: Path,
+    ports: Ports,
+    workdir: Path,
+    *,
+    web: bool = False,
+    env: Optional[Dict[str, str]] = None,
+    livechat: Optional[Dict[str, Any]] = None,
+) -> Stack:
+    """A stack as the suite runs them: tracker and knowledge base in ``workdir``, the suite's
+    environment (``STACK_ENV``, then ``env`` over it) and API token; ``livechat`` as given.
+    Test modules that need a stack of their own (another live-chat tool, other settings)
+    start it with this on ports of their own; ``stack`` is the session's shared one."""
+    return start_stack(
+        model_path,
+        ports,
+        workdir,
+        workdir / "tracker.db",
+        web=web,
+        kb_url=f"sqlite:///{workdir / 'kb.db'}",
+        env={**STACK_ENV, **(env or {})},
+        livechat=livechat,
+        api_token=API_TOKEN,
+    )
+
+
 @pytest.fixture(scope="session")
 def stack(model_path: Path, tmp_path_factory, fake_slack) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("stack")
-    kb_url = f"sqlite:///{workdir / 'kb.db'}"
-    env = {**STACK_ENV, "SLACK_API_URL": fake_slack.base_url}
-    with start_stack(
-        model_path, TEST_PORTS, workdir, workdir / "tracker.db", kb_url=kb_url, env=env, api_token=API_TOKEN
-    ) as running:
+    with start_test_stack(model_path, TEST_PORTS, workdir, web=True, env={"SLACK_API_URL": fake_slack.base_url}) as running:
         yield running
 
 

@@ -16,6 +16,11 @@ def unsure_message(text="my money"):
     return user_event(text, "nlu_fallback", 0.55, ranking=UNSURE)
 
 
+def after_an_unsure_turn(answered_with="action_clarify"):
+    """An unsure message the bot ``answered_with``, then listening again."""
+    return [action_event("action_listen"), unsure_message("hmm"), action_event(answered_with), action_event("action_listen")]
+
+
 async def test_offers_top_two_interpretations_and_something_else(make_tracker, dispatcher, domain):
     tracker = make_tracker([action_event("action_listen"), unsure_message()])
 
@@ -33,15 +38,7 @@ async def test_offers_top_two_interpretations_and_something_else(make_tracker, d
 
 @pytest.mark.parametrize("previous", ["action_clarify", "utter_ask_rephrase"])
 async def test_never_asks_twice_in_a_row(make_tracker, dispatcher, domain, previous):
-    tracker = make_tracker(
-        [
-            action_event("action_listen"),
-            unsure_message("hmm"),
-            action_event(previous),
-            action_event("action_listen"),
-            unsure_message("still unsure"),
-        ]
-    )
+    tracker = make_tracker([*after_an_unsure_turn(previous), unsure_message("still unsure")])
 
     events = await ActionClarify().run(dispatcher, tracker, domain)
 
@@ -51,13 +48,7 @@ async def test_never_asks_twice_in_a_row(make_tracker, dispatcher, domain, previ
 
 async def test_second_failure_at_the_limit_hands_off(make_tracker, dispatcher, domain):
     tracker = make_tracker(
-        [
-            action_event("action_listen"),
-            unsure_message("hmm"),
-            action_event("action_clarify"),
-            action_event("action_listen"),
-            unsure_message("what"),
-        ],
+        [*after_an_unsure_turn(), unsure_message("what")],
         # The escalation policy said before this action that one more failure hands off (its limit).
         slots={"failed_attempts": 1.0, "handoff_at_next_failure": True},
     )
@@ -72,10 +63,7 @@ async def test_second_failure_at_the_limit_hands_off(make_tracker, dispatcher, d
 async def test_clarifies_again_after_an_understood_turn(make_tracker, dispatcher, domain):
     tracker = make_tracker(
         [
-            action_event("action_listen"),
-            unsure_message("hmm"),
-            action_event("action_clarify"),
-            action_event("action_listen"),
+            *after_an_unsure_turn(),
             user_event("/refund_status", "refund_status", 1.0),
             action_event("utter_refund_status"),
             action_event("action_listen"),

@@ -9,8 +9,8 @@ from typing import Iterator
 import pytest
 
 from core import clock
-from scripts.stack import Ports, Stack, start_stack
-from tests.conftest import API_TOKEN, STACK_ENV, Conversation, Desk
+from scripts.stack import Ports, Stack
+from tests.conftest import Conversation, Desk, start_test_stack
 
 pytestmark = pytest.mark.stack
 
@@ -34,17 +34,8 @@ def closed_stack(model_path: Path, tmp_path_factory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("after-hours")
     hours = workdir / "hours.yml"
     hours.write_text(ONE_HOUR_A_DAY)
-    env = {**STACK_ENV, "TANDEM_HANDOFF_SETTINGS": str(hours), clock.CLOCK_ENV: MONDAY_AFTERNOON}
-    with start_stack(
-        model_path,
-        PORTS,
-        workdir,
-        workdir / "tracker.db",
-        web=False,
-        kb_url=f"sqlite:///{workdir / 'kb.db'}",
-        env=env,
-        api_token=API_TOKEN,
-    ) as running:
+    env = {"TANDEM_HANDOFF_SETTINGS": str(hours), clock.CLOCK_ENV: MONDAY_AFTERNOON}
+    with start_test_stack(model_path, PORTS, workdir, env=env) as running:
         yield running
 
 

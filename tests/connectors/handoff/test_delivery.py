@@ -28,8 +28,8 @@ import requests
 
 from core import clock
 from core.handoff.store import HandoffStore
-from scripts.stack import Ports, Stack, start_actions, start_stack
-from tests.conftest import API_TOKEN, STACK_ENV, Conversation, Desk
+from scripts.stack import Ports, Stack, start_actions
+from tests.conftest import STACK_ENV, Conversation, Desk, start_test_stack
 from tests.connectors.handoff.receiver import WebhookReceiver
 from tests.conversations.test_handoff import wait_for
 
@@ -52,17 +52,8 @@ def workdir(tmp_path_factory) -> Path:
 
 
 def start(model_path: Path, workdir: Path, receiver: WebhookReceiver) -> Stack:
-    return start_stack(
-        model_path,
-        PORTS,
-        workdir,
-        workdir / "tracker.db",
-        web=False,
-        kb_url=f"sqlite:///{workdir / 'kb.db'}",
-        env=STACK_ENV,
-        livechat={"type": "webhook", "url": receiver.url, "secret": SECRET, "timeout": 5, "lease_seconds": LEASE_SECONDS},
-        api_token=API_TOKEN,
-    )
+    livechat = {"type": "webhook", "url": receiver.url, "secret": SECRET, "timeout": 5, "lease_seconds": LEASE_SECONDS}
+    return start_test_stack(model_path, PORTS, workdir, livechat=livechat)
 
 
 def delivered_handoffs(receiver: WebhookReceiver, conversation_id: str) -> list:

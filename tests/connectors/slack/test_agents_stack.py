@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from connectors.slack.packet import ACTION_CLAIM, ACTION_HAND_BACK
-from scripts.stack import Ports, Stack, start_stack
-from tests.conftest import API_TOKEN, SLACK_SECRET, STACK_ENV, Conversation
+from scripts.stack import Ports, Stack
+from tests.conftest import SLACK_SECRET, Conversation, start_test_stack
 from tests.conversations.test_handoff import wait_for
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import block_actions_payload, event_request, interactive_request, message_event
@@ -35,19 +35,9 @@ def slack_api() -> Iterator[FakeSlackApi]:
 @pytest.fixture(scope="module")
 def slack_stack(model_path: Path, tmp_path_factory, slack_api: FakeSlackApi) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("slack-agents")
-    env = {**STACK_ENV, "SLACK_API_URL": slack_api.base_url, "SLACK_AGENTS_API_URL": slack_api.base_url}
+    env = {"SLACK_API_URL": slack_api.base_url, "SLACK_AGENTS_API_URL": slack_api.base_url}
     livechat = {"type": "slack", "agents_channel": AGENTS_CHANNEL, "bot_token": "xoxb-test-token", "api_url": slack_api.base_url}
-    with start_stack(
-        model_path,
-        PORTS,
-        workdir,
-        workdir / "tracker.db",
-        web=False,
-        kb_url=f"sqlite:///{workdir / 'kb.db'}",
-        env=env,
-        livechat=livechat,
-        api_token=API_TOKEN,
-    ) as running:
+    with start_test_stack(model_path, PORTS, workdir, env=env, livechat=livechat) as running:
         yield running
 
 

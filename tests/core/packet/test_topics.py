@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Set
+from typing import Any, Callable, Dict, Set
 
 import pytest
 import yaml
@@ -103,77 +103,69 @@ def test_an_intent_without_a_topic_is_not_clear_and_validation_names_it(raw: Dic
     assert mine.uncovered(known_intents(ROOT / "domain.yml")) == ["payment_methods"]
 
 
+Breakage = Callable[[Dict[str, Any]], None]
+
+
+def order_status(**fields: Any) -> Breakage:
+    """Set ``fields`` of the order_status topic."""
+    return lambda raw: raw["topics"]["order_status"].update(fields)
+
+
+def topic(intent: str) -> Breakage:
+    """The order_status topic under ``intent`` as well."""
+    return lambda raw: raw["topics"].update({intent: raw["topics"]["order_status"]})
+
+
+def without_topic(intent: str) -> Breakage:
+    return lambda raw: raw["without_topic"].append(intent)
+
+
+# (test id, what breaks the file, how the error starts after "<file>: ")
 BROKEN = [
-    pytest.param(
-        lambda t: t["topics"]["order_status"].update(goal="Find {ordr}"),
+    (
+        "unknown-placeholder",
+        order_status(goal="Find {ordr}"),
         "topics.order_status.goal: unknown placeholder {ordr} (known: {order}, {about_order}",
-        id="unknown-placeholder",
     ),
-    pytest.param(
-        lambda t: t["topics"]["order_status"].update(goal="Find {order:>9}"),
+    (
+        "formatted-placeholder",
+        order_status(goal="Find {order:>9}"),
         "topics.order_status.goal: placeholder {order} must be written plain",
-        id="formatted-placeholder",
     ),
-    pytest.param(
-        lambda t: t["topics"]["order_status"].update(goal="Find {order"),
+    (
+        "unclosed-brace",
+        order_status(goal="Find {order"),
         "topics.order_status.goal: has a brace that opens or closes no placeholder",
-        id="unclosed-brace",
     ),
-    pytest.param(
-        lambda t: t["topics"]["order_status"].pop("question"), "topics.order_status.question: missing key", id="missing-field"
-    ),
-    pytest.param(
-        lambda t: t["topics"]["order_status"].update(goal=""),
-        "topics.order_status.goal: must be non-empty text",
-        id="empty-field",
-    ),
-    pytest.param(
-        lambda t: t["topics"]["order_status"].update(next_stp="x"),
-        "topics.order_status.next_stp: unknown key",
-        id="unknown-field",
-    ),
-    pytest.param(
-        lambda t: t["topics"]["order_status"].update(needs_order_number="yes"),
-        "topics.order_status.needs_order_number: must be true or false",
-        id="not-a-boolean",
-    ),
-    pytest.param(
-        lambda t: t["topics"].update(order_tracking=t["topics"]["order_status"]),
-        "topics.order_tracking: unknown intent: not in domain.yml",
-        id="unknown-intent",
-    ),
-    pytest.param(
-        lambda t: t["without_topic"].append("gretings"),
+    ("missing-field", lambda raw: raw["topics"]["order_status"].pop("question"), "topics.order_status.question: missing key"),
+    ("empty-field", order_status(goal=""), "topics.order_status.goal: must be non-empty text"),
+    ("unknown-field", order_status(next_stp="x"), "topics.order_status.next_stp: unknown key"),
+    ("not-a-boolean", order_status(needs_order_number="yes"), "topics.order_status.needs_order_number: must be true or false"),
+    ("unknown-intent", topic("order_tracking"), "topics.order_tracking: unknown intent: not in domain.yml"),
+    (
+        "unknown-intent-without-topic",
+        without_topic("gretings"),
         "without_topic.gretings: unknown intent: not in domain.yml",
-        id="unknown-intent-without-topic",
     ),
-    pytest.param(
-        lambda t: t["without_topic"].append("order_status"),
-        "without_topic.order_status: has a topic under topics as well",
-        id="both",
-    ),
-    pytest.param(
-        lambda t: t["topics"].update(request_human=t["topics"]["order_status"]),
-        "topics.request_human: asking for a person has a built-in summary",
-        id="request-human",
-    ),
-    pytest.param(
-        lambda t: t["reasons"].update(legl={"handed_over": "law"}),
+    ("both", without_topic("order_status"), "without_topic.order_status: has a topic under topics as well"),
+    ("request-human", topic("request_human"), "topics.request_human: asking for a person has a built-in summary"),
+    (
+        "unknown-reason",
+        lambda raw: raw["reasons"].update(legl={"handed_over": "law"}),
         "reasons.legl: unknown reason code (known: ",
-        id="unknown-reason",
     ),
-    pytest.param(
-        lambda t: t["reasons"]["legal"].update(first_move="Mind {order}"),
+    (
+        "reason-placeholder",
+        lambda raw: raw["reasons"]["legal"].update(first_move="Mind {order}"),
         "reasons.legal.first_move: a reason's words have no placeholders",
-        id="reason-placeholder",
     ),
-    pytest.param(lambda t: t.update(version=2), "version: must be 1 (got 2)", id="version"),
+    ("version", lambda raw: raw.update(version=2), "version: must be 1 (got 2)"),
 ]
 
 
-@pytest.mark.parametrize("breakage, message", BROKEN)
+@pytest.mark.parametrize("breakage, message", [pytest.param(breakage, message, id=name) for name, breakage, message in BROKEN])
 def test_a_broken_file_fails_naming_file_key_and_reason(
-    tmp_path: Path, raw: Dict[str, Any], reason_codes: Set[str], breakage, message: str
+    tmp_path: Path, raw: Dict[str, Any], reason_codes: Set[str], breakage: Breakage, message: str
 ) -> None:
     breakage(raw)
     path = tmp_path / "topics.yml"

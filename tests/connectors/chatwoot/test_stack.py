@@ -2,8 +2,8 @@
 
 Chatwoot's application API (https://www.chatwoot.com/developers/api/) and webhooks
 (https://www.chatwoot.com/docs/product/others/webhooks/, https://www.chatwoot.com/hc/user-guide/articles/1677693021-how-to-use-webhooks)
-are faked in tests/fakes/chatwoot.py with their documented shapes; contract details are
-in test_chatwoot.py. Here: a REST customer hands off, the packet lands as a private note
+are faked in tests/fakes/chatwoot/ with their documented shapes; contract details are in
+the other modules here. Here: a REST customer hands off, the packet lands as a private note
 in an open conversation, messages flow both ways, and ``resolved`` hands back to the bot.
 """
 
@@ -15,8 +15,8 @@ from typing import Iterator
 import pytest
 import requests
 
-from scripts.stack import Ports, Stack, start_stack
-from tests.conftest import API_TOKEN, STACK_ENV, Conversation
+from scripts.stack import Ports, Stack
+from tests.conftest import Conversation, start_test_stack
 from tests.conversations.test_handoff import wait_for
 from tests.fakes.chatwoot import FakeChatwoot, agent, conversation_status_changed_event, message_created_event, signed_webhook
 
@@ -35,18 +35,8 @@ def chatwoot() -> Iterator[FakeChatwoot]:
 @pytest.fixture(scope="module")
 def chatwoot_stack(model_path: Path, tmp_path_factory, chatwoot: FakeChatwoot) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("chatwoot")
-    env = {**STACK_ENV, "CHATWOOT_WEBHOOK_SECRET": SECRET}
-    with start_stack(
-        model_path,
-        PORTS,
-        workdir,
-        workdir / "tracker.db",
-        web=False,
-        kb_url=f"sqlite:///{workdir / 'kb.db'}",
-        env=env,
-        livechat=chatwoot.config(webhook_secret=SECRET),
-        api_token=API_TOKEN,
-    ) as running:
+    env = {"CHATWOOT_WEBHOOK_SECRET": SECRET}
+    with start_test_stack(model_path, PORTS, workdir, env=env, livechat=chatwoot.config(webhook_secret=SECRET)) as running:
         yield running
 
 
