@@ -32,10 +32,11 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from tests.fakes import shopify_data as schema
+from tests.fakes.http import LoopbackHTTPFake, read_request, reply
 from tests.fakes.shopify_data import Field, Invalid, check, iso, project, shopify_orders
 
 OPERATIONS = {
@@ -123,7 +124,7 @@ def _unquote(value: str) -> str:
 
 
 @dataclass
-class FakeShopify:
+class FakeShopify(LoopbackHTTPFake):
     now: datetime
     token: str = "shpat_fake_0123456789abcdef0123456789"
     api_version: str = "2025-01"
@@ -139,39 +140,12 @@ class FakeShopify:
         self._failures: List[Tuple[str, Any]] = []
         self._released = threading.Event()
         self._lock = threading.RLock()
-        self._server: Optional[ThreadingHTTPServer] = None
 
     # -- lifecycle and switches ---------------------------------------------------------------
 
-    def start(self) -> FakeShopify:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        """Close the port; connections kept alive from before are dropped at their next request."""
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
     @property
     def base_url(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.origin
 
     def fail(self, kind: str, times: int = 1, retry_after: str = "1.0") -> None:
         assert kind in ("http_503", "http_429", "hang"), kind
@@ -191,7 +165,7 @@ class FakeShopify:
     # -- HTTP ---------------------------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+        _, raw, _ = read_request(request)
         if self._server is None:  # stopped: a kept-alive connection gets no answer
             request.close_connection = True
             return
@@ -258,17 +232,7 @@ class FakeShopify:
         headers: Optional[Dict[str, str]] = None,
     ) -> None:
         call.status, call.outcome = status, outcome or ("ok" if status == 200 and "errors" not in body else f"error_{status}")
-        data = json.dumps(body).encode()
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", "application/json; charset=utf-8")
-            request.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                request.send_header(name, value)
-            request.end_headers()
-            request.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            request.close_connection = True
+        reply(request, status, body, headers)
 
     # -- operations ---------------------------------------------------------------------------
 

@@ -24,11 +24,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Dict, List, Optional, Tuple
-from urllib.parse import parse_qs, urlparse
+from http.server import BaseHTTPRequestHandler
+from typing import Any, ClassVar, Dict, List, Optional, Tuple
+from urllib.parse import parse_qs
 
 from core import clock
+from tests.fakes.http import LoopbackHTTPFake, read_request, reply
 
 FAILURES = ("ratelimited", "http_500", "internal_error", "invalid_auth", "channel_not_found", "disconnect", "slow")
 
@@ -44,7 +45,8 @@ class Call:
 
 
 @dataclass
-class FakeSlackApi:
+class FakeSlackApi(LoopbackHTTPFake):
+    thread_name: ClassVar[str] = "fake-slack-api"
     # The bot token clients must send; None accepts any (an end-to-end stack then only
     # needs SLACK_API_URL pointed at the fake, whatever SLACK_BOT_TOKEN holds).
     token: Optional[str] = "xoxb-fake-token"
@@ -59,50 +61,6 @@ class FakeSlackApi:
         self._failures: Dict[str, List[Tuple[str, float]]] = {}
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
-        self._server: Optional[ThreadingHTTPServer] = None
-        self._thread: Optional[threading.Thread] = None
-
-    # -- lifecycle --------------------------------------------------------------------------
-
-    def start(self) -> FakeSlackApi:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-slack-api", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSlackApi:
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def origin(self) -> str:
-        assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def base_url(self) -> str:
@@ -153,16 +111,13 @@ class FakeSlackApi:
     # -- HTTP -------------------------------------------------------------------------------
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        url = urlparse(request.path)
-        length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length) if length else b""
+        url, raw, headers = read_request(request)
         params: Dict[str, Any] = {k: v[0] for k, v in parse_qs(url.query).items()}
         kind = (request.headers.get("Content-Type") or "").split(";")[0].strip()
         if kind == "application/json" and raw:
             params.update(json.loads(raw))
         elif raw:
             params.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
-        headers = {k: v for k, v in request.headers.items()}
 
         if url.path.startswith("/hooks/"):
             self._record(Call("response_url", params, headers))
@@ -224,26 +179,7 @@ class FakeSlackApi:
         with self._lock:
             self._calls.append(call)
 
-    @staticmethod
-    def _reply(
-        request: BaseHTTPRequestHandler,
-        status: int,
-        payload: Optional[Dict[str, Any]],
-        extra_headers: Optional[Dict[str, str]] = None,
-        body: Optional[bytes] = None,
-        content_type: str = "application/json; charset=utf-8",
-    ) -> None:
-        data = body if body is not None else json.dumps(payload).encode()
-        try:
-            request.send_response(status)
-            request.send_header("Content-Type", content_type)
-            request.send_header("Content-Length", str(len(data)))
-            for key, value in (extra_headers or {}).items():
-                request.send_header(key, value)
-            request.end_headers()
-            request.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a ``slow`` answer)
-            request.close_connection = True
+    _reply = staticmethod(reply)
 
     # -- methods ----------------------------------------------------------------------------
 
