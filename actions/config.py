@@ -10,14 +10,13 @@ Environment variables (all optional):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping, Optional
-
-import yaml
+from typing import Mapping, Optional
 
 from actions.knowledge.retrieval import Thresholds
+from core.yaml_schema import RulesFileError, check, read_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,29 +29,19 @@ def default_kb_url() -> str:
     return f"sqlite:///{ROOT / 'var' / 'kb.db'}"
 
 
+THRESHOLDS_SCHEMA = Path(__file__).resolve().parent / "knowledge" / "knowledge.schema.json"
+
+
 def load_thresholds(path: Path) -> Thresholds:
-    """Retrieval thresholds from a YAML file; unknown keys and bad values are errors."""
+    """Retrieval thresholds from a YAML file, checked against knowledge.schema.json; unknown keys and bad values are errors."""
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read retrieval settings: {error}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings")
-    known = {f.name: f.type for f in fields(Thresholds)}
-    unknown = set(raw) - set(known)
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {sorted(unknown)}; known: {sorted(known)}")
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key == "max_choices":
-            if not isinstance(value, int) or isinstance(value, bool) or not 2 <= value <= 5:
-                raise ConfigError(f"{path}: max_choices must be an integer from 2 to 5, got {value!r}")
-        elif not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 2:
-            raise ConfigError(f"{path}: {key} must be a number from 0 to 2, got {value!r}")
-        values[key] = value
-    thresholds = Thresholds(**values)
+        raw = read_yaml(path)
+        check({} if raw is None else raw, THRESHOLDS_SCHEMA, str(path))
+    except RulesFileError as error:
+        raise ConfigError(str(error)) from None
+    thresholds = Thresholds(**(raw or {}))
     if thresholds.ambiguous > thresholds.confident:
-        raise ConfigError(f"{path}: ambiguous ({thresholds.ambiguous}) must not exceed confident ({thresholds.confident})")
+        raise ConfigError(f"{path}: ambiguous: {thresholds.ambiguous} must not exceed confident ({thresholds.confident})")
     return thresholds
 
 

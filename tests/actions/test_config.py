@@ -29,9 +29,9 @@ def test_reads_retrieval_thresholds_from_the_file(tmp_path):
     ("content", "message"),
     [
         ("confidnt: 0.6\n", "unknown setting"),
-        ("confident: high\n", "confident must be a number"),
+        ("confident: high\n", "confident: must be a number from 0 to 2"),
         ("confident: 0.2\nambiguous: 0.4\n", "must not exceed"),
-        ("max_choices: 9\n", "max_choices"),
+        ("max_choices: 9\n", "max_choices: must be an integer from 2 to 5"),
         ("- 1\n", "mapping"),
     ],
     ids=["typo", "not-a-number", "inverted", "too-many-choices", "not-a-mapping"],
@@ -42,3 +42,14 @@ def test_rejects_bad_retrieval_settings(tmp_path, content, message):
 
     with pytest.raises(ConfigError, match=message):
         ActionSettings.from_env({"TANDEM_KB_SETTINGS": str(settings_file)})
+
+
+def test_the_schema_knows_every_threshold_and_nothing_else():
+    import json
+    from dataclasses import fields
+
+    from actions.config import THRESHOLDS_SCHEMA
+    from actions.knowledge.retrieval import Thresholds
+
+    schema = json.loads(THRESHOLDS_SCHEMA.read_text())
+    assert set(schema["properties"]) == {f.name for f in fields(Thresholds)}

@@ -290,6 +290,13 @@ SETTINGS_BREAKAGES = [
         id="handoff-limits",
     ),
     pytest.param(
+        "data/knowledge.yml",
+        ("max_choices: 3", "max_choices: 7"),
+        "^max_choices:",
+        "max_choices: must be an integer from 2 to 5 (got 7)",
+        id="retrieval-thresholds",
+    ),
+    pytest.param(
         "data/shop/orders.yml",
         ("    state: shipped\n    placed_days_ago: 4", "    state: lost\n    placed_days_ago: 4"),
         '^  - number: "1234567"',
