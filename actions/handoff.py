@@ -191,9 +191,25 @@ class ActionHandback(Action):
         return "action_handback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_handback")
+        agent = self._agent_name(tracker)
+        if agent:
+            dispatcher.utter_message(response="utter_handback_named", agent_name=agent)
+        else:
+            dispatcher.utter_message(response="utter_handback")
         dispatcher.utter_message(response="utter_ask_satisfaction")
         return [*reset_failures(), SlotSet("satisfaction_pending", True)]
+
+    @staticmethod
+    def _agent_name(tracker: Tracker) -> Optional[str]:
+        """The name of the person who had the conversation, from the handoff store; None when unknown."""
+        handoff_id = tracker.get_slot("handoff_id")
+        if not handoff_id:
+            return None
+        try:
+            return handoff_store().get(handoff_id).agent_name or None
+        except Exception:  # the store is down or the handoff gone: the words without a name still hold
+            logger.warning("handback: no agent name for handoff %s", handoff_id)
+            return None
 
 
 class ActionRecordSatisfaction(Action):

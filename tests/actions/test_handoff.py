@@ -177,6 +177,18 @@ async def test_handback_asks_for_a_rating_and_resets_failures(make_tracker, disp
     assert SlotSet("failed_attempts", 0.0) in events and SlotSet("satisfaction_pending", True) in events
 
 
+async def test_handback_says_who_left_before_the_rating(make_tracker, dispatcher, domain):
+    store = handoff_module.handoff_store()
+    handoff = store.create("test-conversation", "rest", {"priority": "P3"})
+    store.assign(handoff.id, "desk-sam", "Sam")
+
+    await ActionHandback().run(dispatcher, make_tracker([], slots={"handoff_id": handoff.id}), domain)
+
+    assert responses(dispatcher) == ["utter_handback_named", "utter_ask_satisfaction"]
+    assert dispatcher.messages[0]["agent_name"] == "Sam"
+    assert "{agent_name} has left the chat" in domain["responses"]["utter_handback_named"][0]["text"]
+
+
 async def test_a_rating_is_stored_with_the_handoff(make_tracker, dispatcher, domain):
     store = handoff_module.handoff_store()
     handoff = store.create("test-conversation", "rest", {"priority": "P3"})
