@@ -74,7 +74,7 @@ def test_customer_and_agent_talk_through_the_handoff(browser, stack) -> None:
         reply = customer.locator(".tandem-msg.tandem-agent").first
         reply.wait_for()
         assert "sending a replacement today" in reply.inner_text()
-        assert "Sam" in reply.locator(".tandem-label").inner_text()
+        assert reply.locator(".tandem-label").inner_text() == "Sam (support agent)"  # the label once, with the name
 
         # The customer leaves and comes back: same conversation, same agent.
         customer.reload()
@@ -90,6 +90,9 @@ def test_customer_and_agent_talk_through_the_handoff(browser, stack) -> None:
 
         agent.click("#desk-handback")
         shows(customer, ".tandem-msg.tandem-bot", "How did our team do")
+        said = customer.locator(".tandem-msg.tandem-bot").all_inner_texts()
+        left = next(i for i, text in enumerate(said) if "Sam has left the chat" in text)
+        assert left < next(i for i, text in enumerate(said) if "How did our team do" in text)  # before the rating
         customer.locator(".tandem-buttons button", has_text="Great").last.click()
         shows(customer, ".tandem-msg.tandem-bot", "Thank you for letting us know")
     finally:

@@ -28,10 +28,11 @@ def session_id(page):
 def test_ask_click_reload_and_keep_history(page, stack):
     open_chat(page, stack)
 
+    page.wait_for_selector(".tandem-msg.tandem-bot")  # the welcome, with its topics
     send(page, "hi")
-    page.wait_for_selector(".tandem-msg.tandem-bot")
-    page.locator(".tandem-buttons button", has_text="Returns and refunds").first.click()
     page.wait_for_function("document.querySelectorAll('.tandem-msg.tandem-bot').length >= 2")
+    page.locator(".tandem-buttons button", has_text="Returns and refunds").last.click()
+    page.wait_for_function("document.querySelectorAll('.tandem-msg.tandem-bot').length >= 3")
     bot_texts = page.locator(".tandem-msg.tandem-bot").all_inner_texts()
     user_texts = page.locator(".tandem-msg.tandem-user").all_inner_texts()
     assert user_texts == ["hi", "Returns and refunds"]
@@ -54,7 +55,10 @@ def test_talk_to_a_person_is_always_one_click_away(page, stack):
     open_chat(page, stack)
 
     page.click("#tandem-human")
-    page.wait_for_selector(".tandem-msg.tandem-bot")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.tandem-msg.tandem-bot')].some(m => m.textContent.includes('queue') || "
+        "m.textContent.includes('team'))"
+    )
 
     tracker = requests.get(stack.api(f"/conversations/{session_id(page)}/tracker"), timeout=30).json()
     assert tracker["slots"]["handoff_reason"] == "customer_request"
@@ -77,3 +81,52 @@ def test_phone_width_layout(browser, stack):
         assert page.locator("#tandem-input").is_visible()
     finally:
         context.close()
+
+
+def test_an_opened_chat_welcomes_with_topics_and_times_every_message(page, stack):
+    open_chat(page, stack)
+
+    welcome = page.locator(".tandem-msg.tandem-bot").first
+    welcome.wait_for()
+    topics = welcome.locator(".tandem-buttons button").all_inner_texts()
+    assert "Track my order" in topics and "Talk to a person" in topics
+    assert page.locator(".tandem-msg.tandem-user").count() == 0  # the welcome is asked for without a bubble
+    send(page, "hi")
+    page.wait_for_function("document.querySelectorAll('.tandem-msg.tandem-bot').length >= 2")
+    messages = page.locator(".tandem-msg")
+    assert page.locator(".tandem-msg time").count() == messages.count()
+    assert page.locator(".tandem-msg time").first.get_attribute("datetime")
+
+
+def test_new_conversation_starts_afresh(page, stack):
+    open_chat(page, stack)
+    send(page, "where is my order")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.tandem-msg.tandem-bot')].some(m => m.textContent.includes('order number'))"
+    )
+    old_session = session_id(page)
+
+    page.click("#tandem-restart")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.tandem-msg.tandem-bot')].some(m => m.textContent.includes('start afresh'))"
+    )
+    assert page.locator(".tandem-msg.tandem-user").count() == 0
+    assert not page.locator(".tandem-msg", has_text="order number").count()
+    tracker = requests.get(stack.api(f"/conversations/{old_session}/tracker"), timeout=30).json()
+    assert not (tracker.get("active_loop") or {}).get("name")  # the order lookup was left behind
+
+
+def test_offline_messages_say_they_are_not_sent_and_no_dots_show(page, stack):
+    # The widget pointed at a port where nothing listens: it never connects.
+    page.goto(f"{stack.web_url}/")
+    page.set_content(
+        f'<html><body><script src="{stack.web_url}/static/tandem-widget.js" data-socket-url="http://127.0.0.1:9" '
+        f'data-socketio-src="{stack.web_url}/static/vendor/socket.io.min.js" data-init-payload=""></script></body></html>'
+    )
+    page.click("#tandem-launcher")
+    page.wait_for_selector(".tandem-status[data-state='offline']")
+    send(page, "hello?")
+    note = page.locator(".tandem-msg.tandem-user .tandem-pending")
+    note.wait_for()
+    assert "Not sent yet" in note.inner_text() and note.locator("button").count() == 1
+    assert page.locator(".tandem-typing").count() == 0

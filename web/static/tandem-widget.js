@@ -24,13 +24,19 @@
     title: data.title || "Support",
     tier: data.customerTier || undefined,
     humanPayload: data.humanPayload || "/request_human",
-    initPayload: data.initPayload || "", // e.g. "/greet", sent once (no bubble) when a new chat is opened
+    // Sent once (no bubble) when an empty chat is opened: the welcome and its suggested topics (domain.yml).
+    initPayload: data.initPayload === undefined ? "/greet" : data.initPayload,
+    restartPayload: data.restartPayload || "/restart",
     text: {
       launcher: data.launcherLabel || "Open chat",
       close: data.closeLabel || "Close chat",
       send: data.sendLabel || "Send",
       placeholder: data.placeholder || "Type a message…",
       human: data.humanLabel || "Talk to a person",
+      restart: data.restartLabel || "New conversation",
+      restartShort: data.restartShortLabel || "New chat",
+      notSent: data.notSentText || "Not sent yet: it goes out when the connection is back.",
+      retry: data.retryLabel || "Retry now",
       agent: data.agentLabel || "{name} (support agent)",
       agentAnonymous: data.agentAnonymousLabel || "Support agent",
       typing: data.typingLabel || "The assistant is typing",
@@ -144,10 +150,10 @@
 .tandem-launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;background:var(--tandem-accent);color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:flex;align-items:center;justify-content:center}
 .tandem-launcher svg{width:28px;height:28px}
 .tandem-launcher.tandem-unread::after{content:"";position:absolute;top:4px;right:4px;width:14px;height:14px;border-radius:50%;background:#e5484d;border:2px solid #fff}
-.tandem-panel{position:fixed;right:20px;bottom:88px;z-index:2147483001;width:370px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 108px);display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
+.tandem-panel{position:fixed;right:20px;bottom:88px;z-index:2147483001;width:400px;max-width:calc(100vw - 40px);height:560px;max-height:calc(100vh - 108px);display:flex;flex-direction:column;background:#fff;border-radius:12px;box-shadow:0 8px 30px rgba(0,0,0,.25);overflow:hidden}
 .tandem-panel[hidden],.tandem-status[hidden]{display:none}
 .tandem-header{display:flex;align-items:center;gap:8px;padding:10px 8px 10px 14px;background:var(--tandem-accent);color:#fff}
-.tandem-title{flex:1;min-width:0;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.tandem-title{flex:1;min-width:0;font-weight:600;line-height:1.2;overflow-wrap:anywhere} /* wraps, never cut off */
 .tandem-human{flex:none;border:1px solid rgba(255,255,255,.8);background:transparent;color:#fff;border-radius:999px;padding:4px 10px;font-size:13px;white-space:nowrap}
 .tandem-human:hover{background:rgba(255,255,255,.15)}
 .tandem-close{flex:none;border:0;background:transparent;color:#fff;font-size:24px;line-height:1;width:34px;height:34px;border-radius:6px}
@@ -159,6 +165,11 @@
 .tandem-bubble a{color:inherit;text-decoration:underline}
 .tandem-user .tandem-bubble{background:var(--tandem-accent);border-color:transparent;color:#fff}
 .tandem-agent .tandem-bubble{background:#e7f6ef;border:1px solid var(--tandem-agent);border-left-width:4px}
+.tandem-time{display:block;font-size:11px;color:#5b6573;margin:2px 4px 0}
+.tandem-user .tandem-time{text-align:right}
+.tandem-pending{font-size:12px;color:#8a4b00;margin:2px 4px 0;text-align:right}
+.tandem-pending button{margin-left:6px;font:inherit;text-decoration:underline;background:none;border:0;color:inherit;cursor:pointer}
+.tandem-restart{flex:none;white-space:nowrap;font:inherit;font-size:13px;background:none;border:1px solid rgba(255,255,255,.6);color:inherit;border-radius:6px;padding:2px 8px;cursor:pointer}
 .tandem-label{font-size:12px;font-weight:600;color:var(--tandem-agent);margin:0 0 2px 4px}
 .tandem-image{display:block;max-width:100%;height:auto;border-radius:10px;margin-top:4px}
 .tandem-buttons{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px;max-width:100%}
@@ -200,6 +211,8 @@
       el("div", { id: "tandem-title", class: "tandem-title", text: cfg.title }),
       el("button", { id: "tandem-human", class: "tandem-human", type: "button", "aria-label": cfg.text.human, text: cfg.text.human,
         onclick: () => send(cfg.humanPayload, cfg.text.human) }),
+      el("button", { id: "tandem-restart", class: "tandem-restart", type: "button", "aria-label": cfg.text.restart,
+        text: cfg.text.restartShort, title: cfg.text.restart, onclick: () => restart() }),
       el("button", { class: "tandem-close", type: "button", "aria-label": cfg.text.close, text: "×", onclick: () => close() })),
     body,
     status,
@@ -288,13 +301,39 @@
     scrollDown();
   }
 
+  // "Sam (support agent)"; a person without a name, or named like the label itself, is shown once.
+  function agentLabel(name) {
+    const plain = String(name || "").trim();
+    if (!plain || plain.toLowerCase() === cfg.text.agentAnonymous.toLowerCase()) return cfg.text.agentAnonymous;
+    return cfg.text.agent.replace("{name}", () => plain);
+  }
+
+  const pendingNotes = new Map(); // user entry id -> its "not sent yet" note
+  function pendingNote(e) {
+    const note = el("div", { class: "tandem-pending", role: "status" },
+      el("span", { text: cfg.text.notSent }),
+      el("button", { type: "button", class: "tandem-retry", text: cfg.text.retry, onclick: () => { connecting = null; connect(); } }));
+    pendingNotes.set(e.id, note);
+    return note;
+  }
+  function markSent() {
+    pendingNotes.forEach((note) => note.remove());
+    pendingNotes.clear();
+  }
+
   function renderEntry(e) {
     const node = el("div", { class: `tandem-msg tandem-${e.from}` });
     if (e.from === "agent") {
-      node.append(el("div", { class: "tandem-label", text: e.agent ? cfg.text.agent.replace("{name}", () => e.agent) : cfg.text.agentAnonymous }));
+      node.append(el("div", { class: "tandem-label", text: agentLabel(e.agent) }));
     }
     if (e.text) node.append(el("div", { class: "tandem-bubble" }, richText(String(e.text))));
     if (e.image) node.append(el("img", { class: "tandem-image", src: e.image, alt: e.alt || "", loading: "lazy" }));
+    if (e.t) {
+      const at = new Date(e.t);
+      node.append(el("time", { class: "tandem-time", datetime: at.toISOString(),
+        text: at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) }));
+    }
+    if (e.pending && e.tab === TAB) node.append(pendingNote(e)); // a reload finds it sent or re-sent
     if (e.buttons && e.buttons.length) {
       node.append(el("div", { class: "tandem-buttons", role: "group" }, ...e.buttons.map((b) => (b.url
         ? el("a", { href: b.url, target: "_blank", rel: "noopener noreferrer", text: b.title })
@@ -384,10 +423,12 @@
         offline = false;
         renderStatus();
         outbox.splice(0).forEach((m) => socket.emit("user_uttered", m));
+        markSent();
       });
       const goOffline = () => {
         confirmed = false; // a reconnect is a new socket: it must rejoin the room first
         offline = true;
+        setTyping(false); // nobody is typing to a page that is not connected
         renderStatus();
       };
       socket.on("disconnect", goOffline);
@@ -428,15 +469,31 @@
     connect();
     // While a person has the conversation the bot does not answer: no typing dots.
     const withPerson = handoff && (handoff.state === "waiting" || handoff.state === "connected");
-    setTyping(!withPerson);
+    setTyping(!withPerson && !offline);
   }
 
   // Shows `label` (default: the text itself) as the user's bubble and sends `text`.
   function send(text, label) {
     const message = String(text === undefined || text === null ? "" : text).trim().slice(0, MAX_CHARS);
     if (!message) return;
-    record({ from: "user", text: String(label || message) });
+    // Not connected: the message waits in the outbox, and says so until it has gone out.
+    record({ from: "user", text: String(label || message), pending: !(socket && confirmed) && offline });
     transmit(message);
+  }
+
+  // A fresh start: the screen and this session's transcript are cleared, Rasa restarts the
+  // conversation (its reply offers the topics again).
+  function restart() {
+    store.set(transcriptKey, "[]");
+    store.set(handoffKey, "null");
+    handoff = null;
+    renderStatus();
+    log.textContent = "";
+    rendered.clear();
+    shown.length = 0;
+    markSent();
+    transmit(cfg.restartPayload);
+    input.focus();
   }
 
   /* ---------- mount ---------- */
@@ -463,5 +520,5 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mount);
   else mount();
 
-  window.TandemWidget = { open, close, send };
+  window.TandemWidget = { open, close, send, restart };
 })();
