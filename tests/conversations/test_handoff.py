@@ -76,7 +76,8 @@ def test_handoff_round_trip(conversation: Conversation, desk: Desk) -> None:
     assert wait_for(lambda: "utter_ask_satisfaction" in conversation.responses())
     tracker = conversation.tracker()
     assert tracker["paused"] is False
-    assert conversation.responses()[-2:] == ["utter_handback", "utter_ask_satisfaction"]
+    # The agent who claimed it is named: "<name> has left the chat", before the rating.
+    assert conversation.responses()[-2:] == ["utter_handback_named", "utter_ask_satisfaction"]
 
     conversation.say('/feedback{"satisfaction": "good"}')
     assert conversation.responses()[-1] == "utter_thanks_for_rating"

@@ -34,18 +34,18 @@ def test_ask_click_reload_and_keep_history(page, stack):
     page.locator(".tandem-buttons button", has_text="Returns and refunds").last.click()
     page.wait_for_function("document.querySelectorAll('.tandem-msg.tandem-bot').length >= 3")
     bot_texts = page.locator(".tandem-msg.tandem-bot").all_inner_texts()
-    user_texts = page.locator(".tandem-msg.tandem-user").all_inner_texts()
+    user_texts = page.locator(".tandem-msg.tandem-user .tandem-bubble").all_inner_texts()
     assert user_texts == ["hi", "Returns and refunds"]
 
     page.reload()
     page.click("#tandem-launcher")
     page.wait_for_selector(".tandem-msg.tandem-bot")
-    assert page.locator(".tandem-msg.tandem-user").all_inner_texts() == user_texts
+    assert page.locator(".tandem-msg.tandem-user .tandem-bubble").all_inner_texts() == user_texts
     assert page.locator(".tandem-msg.tandem-bot").all_inner_texts() == bot_texts
 
     tracker = requests.get(stack.api(f"/conversations/{session_id(page)}/tracker"), timeout=30).json()
     responses = [(e.get("metadata") or {}).get("utter_action") for e in tracker["events"] if e["event"] == "bot"]
-    assert responses == ["utter_greet", "utter_kb_choices"]
+    assert responses == ["utter_greet", "utter_greet", "utter_kb_choices"]  # the welcome, "hi", the button
     user_metadata = [e.get("metadata") or {} for e in tracker["events"] if e["event"] == "user"]
     assert user_metadata[0]["page_url"].startswith(stack.web_url)
     assert user_metadata[0]["customer_tier"] == "standard"
@@ -116,17 +116,25 @@ def test_new_conversation_starts_afresh(page, stack):
     assert not (tracker.get("active_loop") or {}).get("name")  # the order lookup was left behind
 
 
-def test_offline_messages_say_they_are_not_sent_and_no_dots_show(page, stack):
-    # The widget pointed at a port where nothing listens: it never connects.
-    page.goto(f"{stack.web_url}/")
-    page.set_content(
-        f'<html><body><script src="{stack.web_url}/static/tandem-widget.js" data-socket-url="http://127.0.0.1:9" '
-        f'data-socketio-src="{stack.web_url}/static/vendor/socket.io.min.js" data-init-payload=""></script></body></html>'
-    )
-    page.click("#tandem-launcher")
-    page.wait_for_selector(".tandem-status[data-state='offline']")
-    send(page, "hello?")
-    note = page.locator(".tandem-msg.tandem-user .tandem-pending")
-    note.wait_for()
-    assert "Not sent yet" in note.inner_text() and note.locator("button").count() == 1
-    assert page.locator(".tandem-typing").count() == 0
+def test_offline_messages_say_they_are_not_sent_until_the_connection_is_back(browser, stack):
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"{stack.web_url}/")
+        context.set_offline(True)  # the page is loaded; nothing more gets through
+        page.click("#tandem-launcher")
+        page.wait_for_selector(".tandem-status[data-state='offline']")
+        send(page, "hello?")
+        note = page.locator(".tandem-msg.tandem-user .tandem-pending")
+        note.wait_for()
+        assert "Not sent yet" in note.inner_text()
+        assert page.locator(".tandem-typing").count() == 0  # no dots while nobody can answer
+
+        context.set_offline(False)
+        note.locator("button").click()  # retry now
+        note.wait_for(state="detached")  # sent once the connection is back
+        page.wait_for_function(
+            "[...document.querySelectorAll('.tandem-msg.tandem-bot')].some(m => m.textContent.trim().length > 0)"
+        )
+    finally:
+        context.close()

@@ -56,7 +56,7 @@ def test_a_second_tab_continues_the_same_conversation(browser, stack) -> None:
         second = context.new_page()
         second.goto(f"{stack.web_url}/")
         second.click("#tandem-launcher")
-        assert second.locator(".tandem-msg.tandem-user").all_inner_texts() == ["hi"]
+        assert second.locator(".tandem-msg.tandem-user .tandem-bubble").all_inner_texts() == ["hi"]
         assert second.evaluate("localStorage.getItem('tandem_session_id')") == first.evaluate(
             "localStorage.getItem('tandem_session_id')"
         )
